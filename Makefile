@@ -1,0 +1,54 @@
+# sspix - the two commands of the README, and the developer targets around them.
+#   make demo    set up (packages, build, a throwaway KDC) and show a mutual authentication
+#   make check   set up and run every test (ctest)
+# Other targets: build, install PREFIX=..., asan (the suite under ASan+UBSan),
+# valgrind (the suite under valgrind), fuzz (the libFuzzer targets, bounded), clean.
+
+BUILD     ?= build
+PREFIX    ?= /usr/local
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+.PHONY: all deps build check demo install asan valgrind fuzz clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+check: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@scripts/demo.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+asan: deps
+	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DSSPIX_SANITIZE=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD)-asan -j $(JOBS)
+	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+valgrind: deps
+	SSPIX_DEPS_EXTRA=valgrind scripts/deps.sh
+	cmake -S . -B $(BUILD)-valgrind -DCMAKE_BUILD_TYPE=Debug \
+	  "-DSSPIX_TEST_LAUNCHER=valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--track-fds=yes;--quiet" $(CMAKE_ARGS)
+	cmake --build $(BUILD)-valgrind -j $(JOBS)
+	cd $(BUILD)-valgrind && ctest --output-on-failure -j $(JOBS)
+
+fuzz: deps
+	SSPIX_DEPS_EXTRA="clang libclang-rt-dev" scripts/deps.sh
+	CC=clang cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=Debug -DSSPIX_FUZZ=ON -DSSPIX_SANITIZE=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD)-fuzz -j $(JOBS)
+	cd $(BUILD)-fuzz && ctest --output-on-failure -R '^fuzz\.'
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-valgrind $(BUILD)-fuzz

@@ -1,0 +1,2 @@
+/* Windows-named entry point for the SSPI status codes. */
+#include <sspix/secerr.h>

@@ -1,0 +1,3 @@
+/* Windows-named entry point: `#include <sspi.h>` in ported code. */
+#include <sspix/sspi.h>
+#include <sspix/sspix.h>

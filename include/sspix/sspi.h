@@ -1,0 +1,629 @@
+/*
+ * sspix/sspi.h - Microsoft's SSPI (sspi.h) on POSIX.
+ *
+ * Types, constants, structures, prototypes and the function table carry
+ * Windows' names, values, member order and 32-bit sizes, so code written
+ * against Windows' <sspi.h> compiles unchanged (add `pkg-config --cflags sspix`
+ * and `#include <sspi.h>` or `#include <security.h>` keeps working).
+ *
+ * Packages: "Negotiate" (SPNEGO), "Kerberos" (krb5), over MIT krb5 GSSAPI.
+ * Only the ANSI ("A") entry points exist; building with UNICODE defined is
+ * refused below rather than silently mis-sized.
+ *
+ * Memory ownership (as on Windows):
+ *   - Everything the library returns through a pointer-to-pointer
+ *     (EnumerateSecurityPackagesA, QuerySecurityPackageInfoA, the pointer
+ *     members of SecPkgContext_* filled by QueryContextAttributesA, output
+ *     tokens when ISC_REQ_ALLOCATE_MEMORY / ASC_REQ_ALLOCATE_MEMORY is set)
+ *     belongs to the caller and is released with FreeContextBuffer().
+ *   - Otherwise the caller owns every buffer it passes in; the library never
+ *     keeps a pointer to a caller buffer after a call returns.
+ *
+ * Handles: CredHandle and CtxtHandle are opaque values. A handle that is
+ * zeroed, made up, already freed, or of the other kind (a credential handle
+ * passed as a context) is answered with SEC_E_INVALID_HANDLE; it is never
+ * dereferenced. Freeing a handle twice returns SEC_E_INVALID_HANDLE the
+ * second time.
+ *
+ * Threads: every function is thread-safe. Independent contexts may be used
+ * from any number of threads at once, and one credential handle may be shared
+ * by all of them (a server acquires its credential once). One context must
+ * not be driven by two threads at the same moment (as on Windows); doing so
+ * cannot corrupt other handles, but the outcome for that context is undefined.
+ *
+ * Time: TimeStamp counts 100 ns intervals since 1601-01-01 in UTC. (Windows'
+ * Kerberos reports expiry in local time; on POSIX services run in UTC terms,
+ * so sspix always reports UTC. Convert with sspix_timestamp_to_unix().) A
+ * credential or context that never expires reports 0x7FFFFFFFFFFFFFFF.
+ */
+#ifndef SSPIX_SSPI_H
+#define SSPIX_SSPI_H
+
+#include <sspix/wintypes.h>
+#include <sspix/secerr.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(UNICODE) && !defined(SSPIX_ALLOW_UNICODE_DEFINE)
+#error "sspix implements the ANSI (A) SSPI entry points only: build without UNICODE, or define SSPIX_ALLOW_UNICODE_DEFINE to map the generic names to the A functions"
+#endif
+
+#define SEC_ENTRY
+#define SEC_FAR
+#define SEC_TEXT(s) s
+
+typedef char SEC_CHAR;
+typedef WCHAR SEC_WCHAR;
+
+#define SEC_SUCCESS(Status) ((Status) >= 0)
+
+/* ---- handles and time ------------------------------------------------- */
+
+typedef struct _SecHandle {
+    ULONG_PTR dwLower;
+    ULONG_PTR dwUpper;
+} SecHandle, *PSecHandle;
+
+typedef SecHandle CredHandle;
+typedef PSecHandle PCredHandle;
+typedef SecHandle CtxtHandle;
+typedef PSecHandle PCtxtHandle;
+
+#define SecInvalidateHandle(x) ((PSecHandle)(x))->dwLower = ((PSecHandle)(x))->dwUpper = ((ULONG_PTR)((INT_PTR)-1))
+#define SecIsValidHandle(x)                                                                                            \
+    ((((PSecHandle)(x))->dwLower != ((ULONG_PTR)((INT_PTR)-1))) &&                                                     \
+     (((PSecHandle)(x))->dwUpper != ((ULONG_PTR)((INT_PTR)-1))))
+
+typedef LARGE_INTEGER _SECURITY_INTEGER, SECURITY_INTEGER, *PSECURITY_INTEGER;
+typedef SECURITY_INTEGER TimeStamp, *PTimeStamp;
+
+typedef struct _SECURITY_STRING {
+    USHORT Length;
+    USHORT MaximumLength;
+    USHORT *Buffer;
+} SECURITY_STRING, *PSECURITY_STRING;
+
+/* ---- buffers ----------------------------------------------------------- */
+
+typedef struct _SecBuffer {
+    ULONG cbBuffer;   /* size of the buffer, in bytes */
+    ULONG BufferType; /* SECBUFFER_* type, possibly with SECBUFFER_ATTRMASK bits */
+    void *pvBuffer;   /* pointer to the buffer */
+} SecBuffer, *PSecBuffer;
+
+typedef struct _SecBufferDesc {
+    ULONG ulVersion; /* SECBUFFER_VERSION */
+    ULONG cBuffers;  /* number of buffers */
+    PSecBuffer pBuffers;
+} SecBufferDesc, *PSecBufferDesc;
+
+#define SECBUFFER_VERSION 0
+
+#define SECBUFFER_EMPTY                 0
+#define SECBUFFER_DATA                  1
+#define SECBUFFER_TOKEN                 2
+#define SECBUFFER_PKG_PARAMS            3
+#define SECBUFFER_MISSING               4
+#define SECBUFFER_EXTRA                 5
+#define SECBUFFER_STREAM_TRAILER        6
+#define SECBUFFER_STREAM_HEADER         7
+#define SECBUFFER_NEGOTIATION_INFO      8
+#define SECBUFFER_PADDING               9
+#define SECBUFFER_STREAM                10
+#define SECBUFFER_MECHLIST              11
+#define SECBUFFER_MECHLIST_SIGNATURE    12
+#define SECBUFFER_TARGET                13
+#define SECBUFFER_CHANNEL_BINDINGS      14
+#define SECBUFFER_CHANGE_PASS_RESPONSE  15
+#define SECBUFFER_TARGET_HOST           16
+#define SECBUFFER_ALERT                 17
+#define SECBUFFER_APPLICATION_PROTOCOLS 18
+
+#define SECBUFFER_ATTRMASK               0xF0000000u
+#define SECBUFFER_READONLY               0x80000000u
+#define SECBUFFER_READONLY_WITH_CHECKSUM 0x10000000u
+#define SECBUFFER_RESERVED               0x60000000u
+
+#define SECURITY_NATIVE_DREP  0x00000010
+#define SECURITY_NETWORK_DREP 0x00000000
+
+/* ---- credentials ------------------------------------------------------- */
+
+#define SECPKG_CRED_INBOUND                0x00000001
+#define SECPKG_CRED_OUTBOUND               0x00000002
+#define SECPKG_CRED_BOTH                   0x00000003
+#define SECPKG_CRED_DEFAULT                0x00000004
+#define SECPKG_CRED_RESERVED               0xF0000000u
+#define SECPKG_CRED_AUTOLOGON_RESTRICTED   0x00000010
+#define SECPKG_CRED_PROCESS_POLICY_ONLY    0x00000020
+
+#define SECPKG_CRED_ATTR_NAMES        1
+#define SECPKG_CRED_ATTR_SSI_PROVIDER 2
+#define SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS 3
+#define SECPKG_CRED_ATTR_CERT         4
+
+typedef struct _SecPkgCredentials_NamesA {
+    SEC_CHAR *sUserName;
+} SecPkgCredentials_NamesA, *PSecPkgCredentials_NamesA;
+
+/* Explicit credentials for AcquireCredentialsHandleA(pAuthData). */
+#define SEC_WINNT_AUTH_IDENTITY_ANSI    0x1
+#define SEC_WINNT_AUTH_IDENTITY_UNICODE 0x2
+
+typedef struct _SEC_WINNT_AUTH_IDENTITY_A {
+    unsigned char *User;
+    ULONG UserLength; /* characters, without the terminating NUL */
+    unsigned char *Domain;
+    ULONG DomainLength;
+    unsigned char *Password;
+    ULONG PasswordLength;
+    ULONG Flags; /* SEC_WINNT_AUTH_IDENTITY_ANSI */
+} SEC_WINNT_AUTH_IDENTITY_A, *PSEC_WINNT_AUTH_IDENTITY_A;
+
+typedef void(SEC_ENTRY *SEC_GET_KEY_FN)(void *Arg, void *Principal, ULONG KeyVer, void **Key, SECURITY_STATUS *Status);
+
+/* ---- packages ---------------------------------------------------------- */
+
+typedef struct _SecPkgInfoA {
+    ULONG fCapabilities; /* SECPKG_FLAG_* */
+    USHORT wVersion;
+    USHORT wRPCID;
+    ULONG cbMaxToken; /* largest token the package produces or accepts */
+    SEC_CHAR *Name;
+    SEC_CHAR *Comment;
+} SecPkgInfoA, *PSecPkgInfoA;
+
+#define SECPKG_FLAG_INTEGRITY              0x00000001
+#define SECPKG_FLAG_PRIVACY                0x00000002
+#define SECPKG_FLAG_TOKEN_ONLY             0x00000004
+#define SECPKG_FLAG_DATAGRAM               0x00000008
+#define SECPKG_FLAG_CONNECTION             0x00000010
+#define SECPKG_FLAG_MULTI_REQUIRED         0x00000020
+#define SECPKG_FLAG_CLIENT_ONLY            0x00000040
+#define SECPKG_FLAG_EXTENDED_ERROR         0x00000080
+#define SECPKG_FLAG_IMPERSONATION          0x00000100
+#define SECPKG_FLAG_ACCEPT_WIN32_NAME      0x00000200
+#define SECPKG_FLAG_STREAM                 0x00000400
+#define SECPKG_FLAG_NEGOTIABLE             0x00000800
+#define SECPKG_FLAG_GSS_COMPATIBLE         0x00001000
+#define SECPKG_FLAG_LOGON                  0x00002000
+#define SECPKG_FLAG_ASCII_BUFFERS          0x00004000
+#define SECPKG_FLAG_FRAGMENT               0x00008000
+#define SECPKG_FLAG_MUTUAL_AUTH            0x00010000
+#define SECPKG_FLAG_DELEGATION             0x00020000
+#define SECPKG_FLAG_READONLY_WITH_CHECKSUM 0x00040000
+#define SECPKG_FLAG_RESTRICTED_TOKENS      0x00080000
+#define SECPKG_FLAG_NEGO_EXTENDER          0x00100000
+#define SECPKG_FLAG_NEGOTIABLE2            0x00200000
+#define SECPKG_FLAG_APPCONTAINER_PASSTHROUGH 0x00400000
+#define SECPKG_FLAG_APPCONTAINER_CHECKS    0x00800000
+#define SECPKG_FLAG_CREDENTIAL_ISOLATION_ENABLED 0x01000000
+
+#define SECPKG_ID_NONE 0xFFFF
+
+/* RPC authentication service ids reported in wRPCID. */
+#define RPC_C_AUTHN_GSS_NEGOTIATE 9
+#define RPC_C_AUTHN_WINNT         10
+#define RPC_C_AUTHN_GSS_KERBEROS  16
+
+#define NEGOSSP_NAME_A  "Negotiate"
+#define MICROSOFT_KERBEROS_NAME_A "Kerberos"
+#define NTLMSP_NAME_A   "NTLM"
+
+/* ---- context requirement and return flags ------------------------------ */
+
+#define ISC_REQ_DELEGATE               0x00000001
+#define ISC_REQ_MUTUAL_AUTH            0x00000002
+#define ISC_REQ_REPLAY_DETECT          0x00000004
+#define ISC_REQ_SEQUENCE_DETECT        0x00000008
+#define ISC_REQ_CONFIDENTIALITY        0x00000010
+#define ISC_REQ_USE_SESSION_KEY        0x00000020
+#define ISC_REQ_PROMPT_FOR_CREDS       0x00000040
+#define ISC_REQ_USE_SUPPLIED_CREDS     0x00000080
+#define ISC_REQ_ALLOCATE_MEMORY        0x00000100
+#define ISC_REQ_USE_DCE_STYLE          0x00000200
+#define ISC_REQ_DATAGRAM               0x00000400
+#define ISC_REQ_CONNECTION             0x00000800
+#define ISC_REQ_CALL_LEVEL             0x00001000
+#define ISC_REQ_FRAGMENT_SUPPLIED      0x00002000
+#define ISC_REQ_EXTENDED_ERROR         0x00004000
+#define ISC_REQ_STREAM                 0x00008000
+#define ISC_REQ_INTEGRITY              0x00010000
+#define ISC_REQ_IDENTIFY               0x00020000
+#define ISC_REQ_NULL_SESSION           0x00040000
+#define ISC_REQ_MANUAL_CRED_VALIDATION 0x00080000
+#define ISC_REQ_RESERVED1              0x00100000
+#define ISC_REQ_FRAGMENT_TO_FIT        0x00200000
+#define ISC_REQ_FORWARD_CREDENTIALS    0x00400000
+#define ISC_REQ_NO_INTEGRITY           0x00800000
+#define ISC_REQ_USE_HTTP_STYLE         0x01000000
+#define ISC_REQ_UNVERIFIED_TARGET_NAME 0x20000000
+#define ISC_REQ_CONFIDENTIALITY_ONLY   0x40000000
+
+#define ISC_RET_DELEGATE               0x00000001
+#define ISC_RET_MUTUAL_AUTH            0x00000002
+#define ISC_RET_REPLAY_DETECT          0x00000004
+#define ISC_RET_SEQUENCE_DETECT        0x00000008
+#define ISC_RET_CONFIDENTIALITY        0x00000010
+#define ISC_RET_USE_SESSION_KEY        0x00000020
+#define ISC_RET_USED_COLLECTED_CREDS   0x00000040
+#define ISC_RET_USED_SUPPLIED_CREDS    0x00000080
+#define ISC_RET_ALLOCATED_MEMORY       0x00000100
+#define ISC_RET_USED_DCE_STYLE         0x00000200
+#define ISC_RET_DATAGRAM               0x00000400
+#define ISC_RET_CONNECTION             0x00000800
+#define ISC_RET_INTERMEDIATE_RETURN    0x00001000
+#define ISC_RET_CALL_LEVEL             0x00002000
+#define ISC_RET_EXTENDED_ERROR         0x00004000
+#define ISC_RET_STREAM                 0x00008000
+#define ISC_RET_INTEGRITY              0x00010000
+#define ISC_RET_IDENTIFY               0x00020000
+#define ISC_RET_NULL_SESSION           0x00040000
+#define ISC_RET_MANUAL_CRED_VALIDATION 0x00080000
+#define ISC_RET_RESERVED1              0x00100000
+#define ISC_RET_FRAGMENT_ONLY          0x00200000
+#define ISC_RET_FORWARD_CREDENTIALS    0x00400000
+#define ISC_RET_USED_HTTP_STYLE        0x01000000
+#define ISC_RET_NO_ADDITIONAL_TOKEN    0x02000000
+#define ISC_RET_REAUTHENTICATION       0x08000000
+#define ISC_RET_CONFIDENTIALITY_ONLY   0x40000000
+
+#define ASC_REQ_DELEGATE               0x00000001
+#define ASC_REQ_MUTUAL_AUTH            0x00000002
+#define ASC_REQ_REPLAY_DETECT          0x00000004
+#define ASC_REQ_SEQUENCE_DETECT        0x00000008
+#define ASC_REQ_CONFIDENTIALITY        0x00000010
+#define ASC_REQ_USE_SESSION_KEY        0x00000020
+#define ASC_REQ_SESSION_TICKET         0x00000040
+#define ASC_REQ_ALLOCATE_MEMORY        0x00000100
+#define ASC_REQ_USE_DCE_STYLE          0x00000200
+#define ASC_REQ_DATAGRAM               0x00000400
+#define ASC_REQ_CONNECTION             0x00000800
+#define ASC_REQ_CALL_LEVEL             0x00001000
+#define ASC_REQ_FRAGMENT_SUPPLIED      0x00002000
+#define ASC_REQ_EXTENDED_ERROR         0x00008000
+#define ASC_REQ_STREAM                 0x00010000
+#define ASC_REQ_INTEGRITY              0x00020000
+#define ASC_REQ_LICENSING              0x00040000
+#define ASC_REQ_IDENTIFY               0x00080000
+#define ASC_REQ_ALLOW_NULL_SESSION     0x00100000
+#define ASC_REQ_ALLOW_NON_USER_LOGONS  0x00200000
+#define ASC_REQ_ALLOW_CONTEXT_REPLAY   0x00400000
+#define ASC_REQ_FRAGMENT_TO_FIT        0x00800000
+#define ASC_REQ_NO_TOKEN               0x01000000
+#define ASC_REQ_PROXY_BINDINGS         0x04000000
+#define ASC_REQ_ALLOW_MISSING_BINDINGS 0x10000000
+
+#define ASC_RET_DELEGATE               0x00000001
+#define ASC_RET_MUTUAL_AUTH            0x00000002
+#define ASC_RET_REPLAY_DETECT          0x00000004
+#define ASC_RET_SEQUENCE_DETECT        0x00000008
+#define ASC_RET_CONFIDENTIALITY        0x00000010
+#define ASC_RET_USE_SESSION_KEY        0x00000020
+#define ASC_RET_SESSION_TICKET         0x00000040
+#define ASC_RET_ALLOCATED_MEMORY       0x00000100
+#define ASC_RET_USED_DCE_STYLE         0x00000200
+#define ASC_RET_DATAGRAM               0x00000400
+#define ASC_RET_CONNECTION             0x00000800
+#define ASC_RET_CALL_LEVEL             0x00002000
+#define ASC_RET_THIRD_LEG_FAILED       0x00004000
+#define ASC_RET_EXTENDED_ERROR         0x00008000
+#define ASC_RET_STREAM                 0x00010000
+#define ASC_RET_INTEGRITY              0x00020000
+#define ASC_RET_LICENSING              0x00040000
+#define ASC_RET_IDENTIFY               0x00080000
+#define ASC_RET_NULL_SESSION           0x00100000
+#define ASC_RET_ALLOW_NON_USER_LOGONS  0x00200000
+#define ASC_RET_ALLOW_CONTEXT_REPLAY   0x00400000
+#define ASC_RET_FRAGMENT_ONLY          0x00800000
+#define ASC_RET_NO_TOKEN               0x01000000
+#define ASC_RET_NO_ADDITIONAL_TOKEN    0x02000000
+
+/* ---- context attributes ------------------------------------------------ */
+
+#define SECPKG_ATTR_SIZES            0
+#define SECPKG_ATTR_NAMES            1
+#define SECPKG_ATTR_LIFESPAN         2
+#define SECPKG_ATTR_DCE_INFO         3
+#define SECPKG_ATTR_STREAM_SIZES     4
+#define SECPKG_ATTR_KEY_INFO         5
+#define SECPKG_ATTR_AUTHORITY        6
+#define SECPKG_ATTR_PROTO_INFO       7
+#define SECPKG_ATTR_PASSWORD_EXPIRY  8
+#define SECPKG_ATTR_SESSION_KEY      9
+#define SECPKG_ATTR_PACKAGE_INFO     10
+#define SECPKG_ATTR_USER_FLAGS       11
+#define SECPKG_ATTR_NEGOTIATION_INFO 12
+#define SECPKG_ATTR_NATIVE_NAMES     13
+#define SECPKG_ATTR_FLAGS            14
+#define SECPKG_ATTR_USE_VALIDATED    15
+#define SECPKG_ATTR_CREDENTIAL_NAME  16
+#define SECPKG_ATTR_TARGET_INFORMATION 17
+#define SECPKG_ATTR_ACCESS_TOKEN     18
+#define SECPKG_ATTR_TARGET           19
+#define SECPKG_ATTR_AUTHENTICATION_ID 20
+#define SECPKG_ATTR_LOGOFF_TIME      21
+#define SECPKG_ATTR_NEGO_KEYS        22
+#define SECPKG_ATTR_PROMPTING_NEEDED 24
+#define SECPKG_ATTR_UNIQUE_BINDINGS  25
+#define SECPKG_ATTR_ENDPOINT_BINDINGS 26
+#define SECPKG_ATTR_CLIENT_SPECIFIED_TARGET 27
+#define SECPKG_ATTR_LAST_CLIENT_TOKEN_STATUS 30
+#define SECPKG_ATTR_NEGO_PKG_INFO    31
+#define SECPKG_ATTR_NEGO_STATUS      32
+#define SECPKG_ATTR_CONTEXT_DELETED  33
+
+typedef struct _SecPkgContext_Sizes {
+    ULONG cbMaxToken;
+    ULONG cbMaxSignature;    /* size of a MakeSignature token */
+    ULONG cbBlockSize;       /* message sizes should be multiples of this */
+    ULONG cbSecurityTrailer; /* TOKEN buffer size EncryptMessage needs */
+} SecPkgContext_Sizes, *PSecPkgContext_Sizes;
+
+typedef struct _SecPkgContext_StreamSizes {
+    ULONG cbHeader;
+    ULONG cbTrailer;
+    ULONG cbMaximumMessage;
+    ULONG cBuffers;
+    ULONG cbBlockSize;
+} SecPkgContext_StreamSizes, *PSecPkgContext_StreamSizes;
+
+typedef struct _SecPkgContext_NamesA {
+    SEC_CHAR *sUserName; /* the client's name, on both sides */
+} SecPkgContext_NamesA, *PSecPkgContext_NamesA;
+
+typedef struct _SecPkgContext_NativeNamesA {
+    SEC_CHAR *sClientName;
+    SEC_CHAR *sServerName;
+} SecPkgContext_NativeNamesA, *PSecPkgContext_NativeNamesA;
+
+typedef struct _SecPkgContext_Lifespan {
+    TimeStamp tsStart;
+    TimeStamp tsExpiry;
+} SecPkgContext_Lifespan, *PSecPkgContext_Lifespan;
+
+typedef struct _SecPkgContext_PackageInfoA {
+    PSecPkgInfoA PackageInfo;
+} SecPkgContext_PackageInfoA, *PSecPkgContext_PackageInfoA;
+
+#define SECPKG_NEGOTIATION_COMPLETE      0
+#define SECPKG_NEGOTIATION_OPTIMISTIC    1
+#define SECPKG_NEGOTIATION_IN_PROGRESS   2
+#define SECPKG_NEGOTIATION_DIRECT        3
+#define SECPKG_NEGOTIATION_TRY_MULTICRED 4
+
+typedef struct _SecPkgContext_NegotiationInfoA {
+    PSecPkgInfoA PackageInfo;
+    ULONG NegotiationState; /* SECPKG_NEGOTIATION_* */
+} SecPkgContext_NegotiationInfoA, *PSecPkgContext_NegotiationInfoA;
+
+typedef struct _SecPkgContext_SessionKey {
+    ULONG SessionKeyLength;
+    unsigned char *SessionKey;
+} SecPkgContext_SessionKey, *PSecPkgContext_SessionKey;
+
+typedef struct _SecPkgContext_Flags {
+    ULONG Flags; /* ISC_RET_* on a client context, ASC_RET_* on a server one */
+} SecPkgContext_Flags, *PSecPkgContext_Flags;
+
+typedef struct _SecPkgContext_KeyInfoA {
+    SEC_CHAR *sSignatureAlgorithmName;
+    SEC_CHAR *sEncryptAlgorithmName;
+    ULONG KeySize; /* bits */
+    ULONG SignatureAlgorithm;
+    ULONG EncryptAlgorithm;
+} SecPkgContext_KeyInfoA, *PSecPkgContext_KeyInfoA;
+
+typedef struct _SecPkgContext_AuthorityA {
+    SEC_CHAR *sAuthorityName;
+} SecPkgContext_AuthorityA, *PSecPkgContext_AuthorityA;
+
+/* Message protection quality of protection. */
+#define SECQOP_WRAP_NO_ENCRYPT 0x80000001u
+#define SECQOP_WRAP_OOB_DATA   0x40000000u
+#define KERB_WRAP_NO_ENCRYPT   0x80000001u
+
+/* ---- functions --------------------------------------------------------- */
+
+SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesA(ULONG *pcPackages, PSecPkgInfoA *ppPackageInfo);
+SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(SEC_CHAR *pszPackageName, PSecPkgInfoA *ppPackageInfo);
+
+SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage, ULONG fCredentialUse,
+                                                    void *pvLogonId, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn,
+                                                    void *pvGetKeyArgument, PCredHandle phCredential,
+                                                    PTimeStamp ptsExpiry);
+SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential);
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer);
+SECURITY_STATUS SEC_ENTRY AddCredentialsA(PCredHandle hCredentials, SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage,
+                                          ULONG fCredentialUse, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn,
+                                          void *pvGetKeyArgument, PTimeStamp ptsExpiry);
+
+SECURITY_STATUS SEC_ENTRY InitializeSecurityContextA(PCredHandle phCredential, PCtxtHandle phContext,
+                                                     SEC_CHAR *pszTargetName, ULONG fContextReq, ULONG Reserved1,
+                                                     ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2,
+                                                     PCtxtHandle phNewContext, PSecBufferDesc pOutput,
+                                                     ULONG *pfContextAttr, PTimeStamp ptsExpiry);
+SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext,
+                                                PSecBufferDesc pInput, ULONG fContextReq, ULONG TargetDataRep,
+                                                PCtxtHandle phNewContext, PSecBufferDesc pOutput,
+                                                ULONG *pfContextAttr, PTimeStamp ptsExpiry);
+SECURITY_STATUS SEC_ENTRY CompleteAuthToken(PCtxtHandle phContext, PSecBufferDesc pToken);
+SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContext);
+SECURITY_STATUS SEC_ENTRY ApplyControlToken(PCtxtHandle phContext, PSecBufferDesc pInput);
+SECURITY_STATUS SEC_ENTRY QueryContextAttributesA(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer);
+SECURITY_STATUS SEC_ENTRY QueryContextAttributesExA(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer,
+                                                    ULONG cbBuffer);
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer,
+                                                        ULONG cbBuffer);
+SECURITY_STATUS SEC_ENTRY SetContextAttributesA(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer,
+                                                ULONG cbBuffer);
+SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer,
+                                                    ULONG cbBuffer);
+SECURITY_STATUS SEC_ENTRY ImpersonateSecurityContext(PCtxtHandle phContext);
+SECURITY_STATUS SEC_ENTRY RevertSecurityContext(PCtxtHandle phContext);
+SECURITY_STATUS SEC_ENTRY QuerySecurityContextToken(PCtxtHandle phContext, void **Token);
+
+SECURITY_STATUS SEC_ENTRY MakeSignature(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage, ULONG MessageSeqNo);
+SECURITY_STATUS SEC_ENTRY VerifySignature(PCtxtHandle phContext, PSecBufferDesc pMessage, ULONG MessageSeqNo,
+                                          ULONG *pfQOP);
+SECURITY_STATUS SEC_ENTRY EncryptMessage(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage,
+                                         ULONG MessageSeqNo);
+SECURITY_STATUS SEC_ENTRY DecryptMessage(PCtxtHandle phContext, PSecBufferDesc pMessage, ULONG MessageSeqNo,
+                                         ULONG *pfQOP);
+
+SECURITY_STATUS SEC_ENTRY ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags, PSecBuffer pPackedContext,
+                                                void **pToken);
+SECURITY_STATUS SEC_ENTRY ImportSecurityContextA(SEC_CHAR *pszPackage, PSecBuffer pPackedContext, void *Token,
+                                                 PCtxtHandle phContext);
+
+SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(SEC_CHAR *pszPackageName, SEC_CHAR *pszDomainName,
+                                                 SEC_CHAR *pszAccountName, SEC_CHAR *pszOldPassword,
+                                                 SEC_CHAR *pszNewPassword, BOOLEAN bImpersonating, ULONG dwReserved,
+                                                 PSecBufferDesc pOutput);
+
+SECURITY_STATUS SEC_ENTRY FreeContextBuffer(void *pvContextBuffer);
+
+/* ExportSecurityContext flags. */
+#define SECPKG_CONTEXT_EXPORT_RESET_NEW  0x00000001
+#define SECPKG_CONTEXT_EXPORT_DELETE_OLD 0x00000002
+#define SECPKG_CONTEXT_EXPORT_TO_KERNEL  0x00000004
+
+/* ---- the function table ------------------------------------------------ */
+
+typedef SECURITY_STATUS(SEC_ENTRY *ENUMERATE_SECURITY_PACKAGES_FN_A)(ULONG *, PSecPkgInfoA *);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_FN_A)(PCredHandle, ULONG, void *);
+typedef SECURITY_STATUS(SEC_ENTRY *ACQUIRE_CREDENTIALS_HANDLE_FN_A)(SEC_CHAR *, SEC_CHAR *, ULONG, void *, void *,
+                                                                     SEC_GET_KEY_FN, void *, PCredHandle,
+                                                                     PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *FREE_CREDENTIALS_HANDLE_FN)(PCredHandle);
+typedef SECURITY_STATUS(SEC_ENTRY *INITIALIZE_SECURITY_CONTEXT_FN_A)(PCredHandle, PCtxtHandle, SEC_CHAR *, ULONG,
+                                                                      ULONG, ULONG, PSecBufferDesc, ULONG,
+                                                                      PCtxtHandle, PSecBufferDesc, ULONG *,
+                                                                      PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *ACCEPT_SECURITY_CONTEXT_FN)(PCredHandle, PCtxtHandle, PSecBufferDesc, ULONG, ULONG,
+                                                                PCtxtHandle, PSecBufferDesc, ULONG *, PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *COMPLETE_AUTH_TOKEN_FN)(PCtxtHandle, PSecBufferDesc);
+typedef SECURITY_STATUS(SEC_ENTRY *DELETE_SECURITY_CONTEXT_FN)(PCtxtHandle);
+typedef SECURITY_STATUS(SEC_ENTRY *APPLY_CONTROL_TOKEN_FN)(PCtxtHandle, PSecBufferDesc);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_FN_A)(PCtxtHandle, ULONG, void *);
+typedef SECURITY_STATUS(SEC_ENTRY *IMPERSONATE_SECURITY_CONTEXT_FN)(PCtxtHandle);
+typedef SECURITY_STATUS(SEC_ENTRY *REVERT_SECURITY_CONTEXT_FN)(PCtxtHandle);
+typedef SECURITY_STATUS(SEC_ENTRY *MAKE_SIGNATURE_FN)(PCtxtHandle, ULONG, PSecBufferDesc, ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *VERIFY_SIGNATURE_FN)(PCtxtHandle, PSecBufferDesc, ULONG, ULONG *);
+typedef SECURITY_STATUS(SEC_ENTRY *FREE_CONTEXT_BUFFER_FN)(void *);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_SECURITY_PACKAGE_INFO_FN_A)(SEC_CHAR *, PSecPkgInfoA *);
+typedef SECURITY_STATUS(SEC_ENTRY *EXPORT_SECURITY_CONTEXT_FN)(PCtxtHandle, ULONG, PSecBuffer, void **);
+typedef SECURITY_STATUS(SEC_ENTRY *IMPORT_SECURITY_CONTEXT_FN_A)(SEC_CHAR *, PSecBuffer, void *, PCtxtHandle);
+typedef SECURITY_STATUS(SEC_ENTRY *ADD_CREDENTIALS_FN_A)(PCredHandle, SEC_CHAR *, SEC_CHAR *, ULONG, void *,
+                                                          SEC_GET_KEY_FN, void *, PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_SECURITY_CONTEXT_TOKEN_FN)(PCtxtHandle, void **);
+typedef SECURITY_STATUS(SEC_ENTRY *ENCRYPT_MESSAGE_FN)(PCtxtHandle, ULONG, PSecBufferDesc, ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *DECRYPT_MESSAGE_FN)(PCtxtHandle, PSecBufferDesc, ULONG, ULONG *);
+typedef SECURITY_STATUS(SEC_ENTRY *SET_CONTEXT_ATTRIBUTES_FN_A)(PCtxtHandle, ULONG, void *, ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *SET_CREDENTIALS_ATTRIBUTES_FN_A)(PCredHandle, ULONG, void *, ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *CHANGE_PASSWORD_FN_A)(SEC_CHAR *, SEC_CHAR *, SEC_CHAR *, SEC_CHAR *, SEC_CHAR *,
+                                                          BOOLEAN, ULONG, PSecBufferDesc);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_EX_FN_A)(PCtxtHandle, ULONG, void *, ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A)(PCredHandle, ULONG, void *, ULONG);
+
+#define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION   1
+#define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2 2
+#define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3 3
+#define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4 4
+#define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5 5
+
+/* Member names and order are Windows'. The Reserved members are NULL, as on
+ * Windows; every function member is non-NULL. */
+typedef struct _SECURITY_FUNCTION_TABLE_A {
+    ULONG dwVersion;
+    ENUMERATE_SECURITY_PACKAGES_FN_A EnumerateSecurityPackagesA;
+    QUERY_CREDENTIALS_ATTRIBUTES_FN_A QueryCredentialsAttributesA;
+    ACQUIRE_CREDENTIALS_HANDLE_FN_A AcquireCredentialsHandleA;
+    FREE_CREDENTIALS_HANDLE_FN FreeCredentialsHandle;
+    void *Reserved2;
+    INITIALIZE_SECURITY_CONTEXT_FN_A InitializeSecurityContextA;
+    ACCEPT_SECURITY_CONTEXT_FN AcceptSecurityContext;
+    COMPLETE_AUTH_TOKEN_FN CompleteAuthToken;
+    DELETE_SECURITY_CONTEXT_FN DeleteSecurityContext;
+    APPLY_CONTROL_TOKEN_FN ApplyControlToken;
+    QUERY_CONTEXT_ATTRIBUTES_FN_A QueryContextAttributesA;
+    IMPERSONATE_SECURITY_CONTEXT_FN ImpersonateSecurityContext;
+    REVERT_SECURITY_CONTEXT_FN RevertSecurityContext;
+    MAKE_SIGNATURE_FN MakeSignature;
+    VERIFY_SIGNATURE_FN VerifySignature;
+    FREE_CONTEXT_BUFFER_FN FreeContextBuffer;
+    QUERY_SECURITY_PACKAGE_INFO_FN_A QuerySecurityPackageInfoA;
+    void *Reserved3;
+    void *Reserved4;
+    EXPORT_SECURITY_CONTEXT_FN ExportSecurityContext;
+    IMPORT_SECURITY_CONTEXT_FN_A ImportSecurityContextA;
+    ADD_CREDENTIALS_FN_A AddCredentialsA;
+    void *Reserved8;
+    QUERY_SECURITY_CONTEXT_TOKEN_FN QuerySecurityContextToken;
+    ENCRYPT_MESSAGE_FN EncryptMessage;
+    DECRYPT_MESSAGE_FN DecryptMessage;
+    SET_CONTEXT_ATTRIBUTES_FN_A SetContextAttributesA;
+    SET_CREDENTIALS_ATTRIBUTES_FN_A SetCredentialsAttributesA;
+    CHANGE_PASSWORD_FN_A ChangeAccountPasswordA;
+    QUERY_CONTEXT_ATTRIBUTES_EX_FN_A QueryContextAttributesExA;
+    QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A QueryCredentialsAttributesExA;
+} SecurityFunctionTableA, *PSecurityFunctionTableA;
+
+typedef PSecurityFunctionTableA(SEC_ENTRY *INIT_SECURITY_INTERFACE_A)(void);
+
+#define SECURITY_ENTRYPOINT_ANSIA "InitSecurityInterfaceA"
+#define SECURITY_ENTRYPOINTA      "InitSecurityInterfaceA"
+#define SECURITY_ENTRYPOINT       SECURITY_ENTRYPOINTA
+
+/* Returns the process-wide function table (static storage, never freed). */
+PSecurityFunctionTableA SEC_ENTRY InitSecurityInterfaceA(void);
+
+/* ---- generic (A/W) names: the ANSI functions ---------------------------- */
+
+#define SecPkgInfo                   SecPkgInfoA
+#define PSecPkgInfo                  PSecPkgInfoA
+#define SecPkgCredentials_Names      SecPkgCredentials_NamesA
+#define PSecPkgCredentials_Names     PSecPkgCredentials_NamesA
+#define SecPkgContext_Names          SecPkgContext_NamesA
+#define PSecPkgContext_Names         PSecPkgContext_NamesA
+#define SecPkgContext_NativeNames    SecPkgContext_NativeNamesA
+#define PSecPkgContext_NativeNames   PSecPkgContext_NativeNamesA
+#define SecPkgContext_PackageInfo    SecPkgContext_PackageInfoA
+#define PSecPkgContext_PackageInfo   PSecPkgContext_PackageInfoA
+#define SecPkgContext_NegotiationInfo  SecPkgContext_NegotiationInfoA
+#define PSecPkgContext_NegotiationInfo PSecPkgContext_NegotiationInfoA
+#define SecPkgContext_KeyInfo        SecPkgContext_KeyInfoA
+#define PSecPkgContext_KeyInfo       PSecPkgContext_KeyInfoA
+#define SecPkgContext_Authority      SecPkgContext_AuthorityA
+#define PSecPkgContext_Authority     PSecPkgContext_AuthorityA
+#define SEC_WINNT_AUTH_IDENTITY      SEC_WINNT_AUTH_IDENTITY_A
+#define PSEC_WINNT_AUTH_IDENTITY     PSEC_WINNT_AUTH_IDENTITY_A
+#define SecurityFunctionTable        SecurityFunctionTableA
+#define PSecurityFunctionTable       PSecurityFunctionTableA
+#define INIT_SECURITY_INTERFACE      INIT_SECURITY_INTERFACE_A
+#define NEGOSSP_NAME                 NEGOSSP_NAME_A
+#define MICROSOFT_KERBEROS_NAME      MICROSOFT_KERBEROS_NAME_A
+#define NTLMSP_NAME                  NTLMSP_NAME_A
+
+#define EnumerateSecurityPackages    EnumerateSecurityPackagesA
+#define QuerySecurityPackageInfo     QuerySecurityPackageInfoA
+#define AcquireCredentialsHandle     AcquireCredentialsHandleA
+#define QueryCredentialsAttributes   QueryCredentialsAttributesA
+#define QueryCredentialsAttributesEx QueryCredentialsAttributesExA
+#define AddCredentials               AddCredentialsA
+#define InitializeSecurityContext    InitializeSecurityContextA
+#define QueryContextAttributes       QueryContextAttributesA
+#define QueryContextAttributesEx     QueryContextAttributesExA
+#define SetContextAttributes         SetContextAttributesA
+#define SetCredentialsAttributes     SetCredentialsAttributesA
+#define ImportSecurityContext        ImportSecurityContextA
+#define ChangeAccountPassword        ChangeAccountPasswordA
+#define InitSecurityInterface        InitSecurityInterfaceA
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SSPIX_SSPI_H */

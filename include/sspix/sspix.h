@@ -1,0 +1,67 @@
+/*
+ * sspix/sspix.h - what sspix adds to the SSPI API: diagnostics, time
+ * conversion, and a way to name credential stores (keytab, ccache, replay
+ * cache) explicitly instead of through KRB5_* environment variables.
+ *
+ * Everything here is thread-safe.
+ */
+#ifndef SSPIX_SSPIX_H
+#define SSPIX_SSPIX_H
+
+#include <sspix/sspi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SSPIX_VERSION_STRING "0.1.0"
+
+/* The library's version, e.g. "0.1.0". Static storage. */
+const char *sspix_version(void);
+
+/*
+ * The message of the last failing SSPI call made by the calling thread: what
+ * failed, the GSSAPI major/minor text behind it, and a hint at the fix, e.g.
+ * "InitializeSecurityContext: no Kerberos ticket for alice@EXAMPLE.COM in
+ * FILE:/tmp/krb5cc_0 (No credentials cache found): run kinit". Never NULL;
+ * "" if no call has failed on this thread yet. The pointer stays valid until
+ * the thread's next SSPI call.
+ */
+const char *sspix_last_error(void);
+
+/* "SEC_E_LOGON_DENIED" for SEC_E_LOGON_DENIED, etc.; a status with no name
+ * gives "SEC_E_UNKNOWN(0x...)" in thread-local storage. Never NULL. */
+const char *sspix_status_name(SECURITY_STATUS status);
+
+/* TimeStamp (100 ns since 1601-01-01 UTC) <-> Unix seconds. */
+int64_t sspix_timestamp_to_unix(const TimeStamp *ts);
+void sspix_unix_to_timestamp(int64_t unix_seconds, TimeStamp *ts);
+
+/*
+ * Explicit credential stores, passed as pAuthData to AcquireCredentialsHandleA
+ * in place of SEC_WINNT_AUTH_IDENTITY_A. Zero-initialise, set Magic to
+ * SSPIX_AUTH_STORE_MAGIC, and fill what you need; NULL members fall back to
+ * the defaults (KRB5_KTNAME, KRB5CCNAME, ...). Strings are copied; the
+ * structure may be freed once the call returns.
+ *   Keytab      acceptor keys, e.g. "FILE:/etc/sspix/service.keytab"
+ *   Ccache      initiator tickets, e.g. "FILE:/tmp/krb5cc_1000"
+ *   ClientKeytab initiator keys for obtaining tickets without a password
+ *   ReplayCache acceptor replay cache, e.g. "dfl:" or "file2:/var/tmp/rc"
+ *   Identity    optional user/domain/password, as SEC_WINNT_AUTH_IDENTITY_A
+ */
+#define SSPIX_AUTH_STORE_MAGIC 0x3172747378697073ull /* "spixstr1" */
+
+typedef struct _SSPIX_AUTH_STORE_A {
+    uint64_t Magic;
+    const char *Keytab;
+    const char *Ccache;
+    const char *ClientKeytab;
+    const char *ReplayCache;
+    PSEC_WINNT_AUTH_IDENTITY_A Identity;
+} SSPIX_AUTH_STORE_A, *PSSPIX_AUTH_STORE_A;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SSPIX_SSPIX_H */

@@ -1,0 +1,24 @@
+/*
+ * gss_status.h - GSSAPI major/minor status -> SEC_E_* in one table, with the
+ * GSSAPI text and a hint at the fix recorded as the thread's last error.
+ */
+#ifndef SSPIX_PACKAGES_GSS_STATUS_H
+#define SSPIX_PACKAGES_GSS_STATUS_H
+
+#include <gssapi/gssapi.h>
+
+#include <sspix/sspi.h>
+
+/* The SEC_E_* status for a failed GSSAPI call (major has a routine error or a
+ * token supplementary bit such as GSS_S_DUPLICATE_TOKEN). */
+SECURITY_STATUS sspix_gss_status(OM_uint32 major, OM_uint32 minor, gss_OID mech);
+
+/* Maps, records "<what>: <gss text> [<hint>]" as the last error, returns the
+ * status. mech may be GSS_C_NO_OID. */
+SECURITY_STATUS sspix_gss_fail(const char *what, OM_uint32 major, OM_uint32 minor, gss_OID mech);
+
+/* True when major is a failure, counting the token supplementary bits that
+ * GSS_ERROR() ignores (replayed, old, out-of-order or missing tokens). */
+int sspix_gss_failed(OM_uint32 major);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * package.h - the provider interface between the SSPI dispatcher and a
+ * security package (BearSSL-style vtable: one struct of function pointers per
+ * implementation, the object passed first).
+ *
+ * The dispatcher owns handles, SecBuffer plumbing for the handshake, output
+ * allocation (ISC/ASC_REQ_ALLOCATE_MEMORY) and SecPkgInfo copies. A package
+ * sees plain bytes for handshake tokens, and the caller's SecBufferDesc for
+ * message protection, where the layout is the package's business.
+ *
+ * Every function that fails records its cause with sspix_fail() (see
+ * sspi/errors.h) and returns the SEC_E_* status.
+ */
+#ifndef SSPIX_PACKAGES_PACKAGE_H
+#define SSPIX_PACKAGES_PACKAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sspix/sspix.h>
+
+enum sspix_package_id {
+    SSPIX_PKG_NEGOTIATE = 0,
+    SSPIX_PKG_KERBEROS = 1,
+    SSPIX_PKG_COUNT
+};
+
+struct sspix_package;
+
+/* One handshake leg's output: a malloc'ed token (NULL/0 when none), the
+ * package-independent attribute flags, and the expiry. */
+struct sspix_leg {
+    uint8_t *out;
+    size_t out_len;
+    ULONG attrs;
+    TimeStamp expiry;
+};
+
+struct sspix_package_ops {
+    /* principal: NULL or the caller's pszPrincipal. auth_data: NULL,
+     * SEC_WINNT_AUTH_IDENTITY_A or SSPIX_AUTH_STORE_A. */
+    SECURITY_STATUS (*acquire_cred)(const struct sspix_package *pkg, const char *principal, ULONG use,
+                                    const void *auth_data, void **cred, TimeStamp *expiry);
+    void (*free_cred)(void *cred);
+    SECURITY_STATUS (*query_cred)(void *cred, ULONG attr, void *buffer);
+
+    /* One leg. *ctx is NULL on the first call and set by the package; on
+     * failure of the first call the package leaves it NULL (nothing to free). */
+    SECURITY_STATUS (*init_ctx)(const struct sspix_package *pkg, void *cred, void **ctx, const char *target,
+                                ULONG req, const uint8_t *in, size_t in_len, struct sspix_leg *leg);
+    SECURITY_STATUS (*accept_ctx)(const struct sspix_package *pkg, void *cred, void **ctx, ULONG req,
+                                  const uint8_t *in, size_t in_len, struct sspix_leg *leg);
+    void (*delete_ctx)(void *ctx);
+
+    /* Attributes other than PACKAGE_INFO / NEGOTIATION_INFO (the dispatcher's). */
+    SECURITY_STATUS (*query_ctx)(void *ctx, ULONG attr, void *buffer);
+    /* The package that actually authenticated (Kerberos inside Negotiate), and
+     * whether the handshake is complete. */
+    enum sspix_package_id (*negotiated)(void *ctx, int *complete);
+
+    SECURITY_STATUS (*make_signature)(void *ctx, ULONG qop, PSecBufferDesc msg, ULONG seqno);
+    SECURITY_STATUS (*verify_signature)(void *ctx, PSecBufferDesc msg, ULONG seqno, ULONG *qop);
+    SECURITY_STATUS (*encrypt)(void *ctx, ULONG qop, PSecBufferDesc msg, ULONG seqno);
+    SECURITY_STATUS (*decrypt)(void *ctx, PSecBufferDesc msg, ULONG seqno, ULONG *qop);
+};
+
+struct sspix_package {
+    enum sspix_package_id id;
+    const char *name;
+    const char *comment;
+    ULONG capabilities; /* SECPKG_FLAG_* */
+    USHORT version;
+    USHORT rpcid;
+    ULONG max_token;
+    const struct sspix_package_ops *ops;
+};
+
+/* The registry: packages in EnumerateSecurityPackages order. Immutable. */
+const struct sspix_package *sspix_package_by_id(enum sspix_package_id id);
+/* Case-insensitive, as Windows; NULL when unknown. */
+const struct sspix_package *sspix_package_by_name(const char *name);
+
+extern const struct sspix_package sspix_package_negotiate;
+extern const struct sspix_package sspix_package_kerberos;
+
+#endif

@@ -1,0 +1,643 @@
+/*
+ * dispatch.c - the exported SSPI functions and InitSecurityInterfaceA's table.
+ *
+ * Each entry point validates its arguments and handles, moves handshake
+ * tokens between SecBuffers and the package, and leaves everything
+ * mechanism-specific to the package's vtable. Nothing here knows GSSAPI.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "packages/gss_core.h"
+#include "packages/package.h"
+#include "sspi/errors.h"
+#include "sspi/handles.h"
+
+#include "sspi/export.h"
+
+struct sspix_credential {
+    const struct sspix_package *pkg;
+    void *impl;
+};
+
+struct sspix_context {
+    const struct sspix_package *pkg;
+    void *impl;
+};
+
+static void credential_destroy(void *p)
+{
+    struct sspix_credential *c = p;
+    c->pkg->ops->free_cred(c->impl);
+    free(c);
+}
+
+static void context_destroy(void *p)
+{
+    struct sspix_context *c = p;
+    if (c->impl != NULL)
+        c->pkg->ops->delete_ctx(c->impl);
+    free(c);
+}
+
+/* ---- packages ----------------------------------------------------------- */
+
+/* One allocation holding n SecPkgInfoA and their strings, so one
+ * FreeContextBuffer releases it all. */
+static SecPkgInfoA *pkginfo_block(const struct sspix_package *const *pkgs, size_t n)
+{
+    size_t size = n * sizeof(SecPkgInfoA);
+    for (size_t i = 0; i < n; i++)
+        size += strlen(pkgs[i]->name) + 1 + strlen(pkgs[i]->comment) + 1;
+    SecPkgInfoA *info = malloc(size);
+    if (info == NULL)
+        return NULL;
+    char *strings = (char *)(info + n);
+    for (size_t i = 0; i < n; i++) {
+        size_t ln = strlen(pkgs[i]->name) + 1, lc = strlen(pkgs[i]->comment) + 1;
+        info[i].fCapabilities = pkgs[i]->capabilities;
+        info[i].wVersion = pkgs[i]->version;
+        info[i].wRPCID = pkgs[i]->rpcid;
+        info[i].cbMaxToken = pkgs[i]->max_token;
+        info[i].Name = memcpy(strings, pkgs[i]->name, ln);
+        strings += ln;
+        info[i].Comment = memcpy(strings, pkgs[i]->comment, lc);
+        strings += lc;
+    }
+    return info;
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesA(ULONG *pcPackages, PSecPkgInfoA *ppPackageInfo)
+{
+    sspix_error_enter("EnumerateSecurityPackages");
+    if (pcPackages == NULL || ppPackageInfo == NULL)
+        return sspix_fail(SEC_E_INVALID_PARAMETER, "pcPackages and ppPackageInfo must not be NULL");
+    const struct sspix_package *pkgs[SSPIX_PKG_COUNT];
+    for (unsigned i = 0; i < SSPIX_PKG_COUNT; i++)
+        pkgs[i] = sspix_package_by_id((enum sspix_package_id)i);
+    SecPkgInfoA *info = pkginfo_block(pkgs, SSPIX_PKG_COUNT);
+    if (info == NULL)
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    *pcPackages = SSPIX_PKG_COUNT;
+    *ppPackageInfo = info;
+    return SEC_E_OK;
+}
+
+static SECURITY_STATUS find_package(const char *name, const struct sspix_package **pkg)
+{
+    *pkg = sspix_package_by_name(name);
+    if (*pkg == NULL)
+        return sspix_fail(SEC_E_SECPKG_NOT_FOUND, "no security package named \"%.64s\": use Negotiate or Kerberos",
+                          name ? name : "(null)");
+    return SEC_E_OK;
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(SEC_CHAR *pszPackageName,
+                                                                 PSecPkgInfoA *ppPackageInfo)
+{
+    const struct sspix_package *pkg;
+    SECURITY_STATUS st;
+    sspix_error_enter("QuerySecurityPackageInfo");
+    if (ppPackageInfo == NULL)
+        return sspix_fail(SEC_E_INVALID_PARAMETER, "ppPackageInfo must not be NULL");
+    if ((st = find_package(pszPackageName, &pkg)) != SEC_E_OK)
+        return st;
+    *ppPackageInfo = pkginfo_block(&pkg, 1);
+    return *ppPackageInfo ? SEC_E_OK : sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+}
+
+/* ---- credentials --------------------------------------------------------- */
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage,
+                                                                 ULONG fCredentialUse, void *pvLogonId,
+                                                                 void *pAuthData, SEC_GET_KEY_FN pGetKeyFn,
+                                                                 void *pvGetKeyArgument, PCredHandle phCredential,
+                                                                 PTimeStamp ptsExpiry)
+{
+    const struct sspix_package *pkg;
+    SECURITY_STATUS st;
+    TimeStamp expiry;
+    (void)pvLogonId; /* logon sessions are a Windows notion; the caller's process identity applies */
+    (void)pvGetKeyArgument;
+    sspix_error_enter("AcquireCredentialsHandle");
+    if (phCredential == NULL)
+        return sspix_fail(SEC_E_INVALID_PARAMETER, "phCredential must not be NULL");
+    if (pGetKeyFn != NULL)
+        return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "pGetKeyFn is not supported (Windows' packages ignore it too)");
+    if ((st = find_package(pszPackage, &pkg)) != SEC_E_OK)
+        return st;
+
+    struct sspix_credential *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    c->pkg = pkg;
+    st = pkg->ops->acquire_cred(pkg, pszPrincipal, fCredentialUse, pAuthData, &c->impl, &expiry);
+    if (st != SEC_E_OK) {
+        free(c);
+        return st;
+    }
+    if ((st = sspix_handle_open(SSPIX_HANDLE_CRED, c, credential_destroy, phCredential)) != SEC_E_OK) {
+        credential_destroy(c);
+        return sspix_fail(st, "out of handles");
+    }
+    if (ptsExpiry != NULL)
+        *ptsExpiry = expiry;
+    return SEC_E_OK;
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential)
+{
+    sspix_error_enter("FreeCredentialsHandle");
+    if (sspix_handle_close(SSPIX_HANDLE_CRED, phCredential) != SEC_E_OK)
+        return sspix_fail(SEC_E_INVALID_HANDLE, "not a live credential handle (freed already, or never acquired)");
+    return SEC_E_OK;
+}
+
+#define BAD_CRED() sspix_fail(SEC_E_INVALID_HANDLE, "not a live credential handle")
+#define BAD_CTX() sspix_fail(SEC_E_INVALID_HANDLE, "not a live context handle")
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute,
+                                                                   void *pBuffer)
+{
+    struct sspix_ref ref;
+    sspix_error_enter("QueryCredentialsAttributes");
+    struct sspix_credential *c = sspix_handle_acquire(SSPIX_HANDLE_CRED, phCredential, &ref);
+    if (c == NULL)
+        return BAD_CRED();
+    SECURITY_STATUS st = pBuffer == NULL ? sspix_fail(SEC_E_INVALID_PARAMETER, "pBuffer must not be NULL")
+                                         : c->pkg->ops->query_cred(c->impl, ulAttribute, pBuffer);
+    sspix_handle_release(&ref);
+    return st;
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExA(PCredHandle phCredential, ULONG ulAttribute,
+                                                                     void *pBuffer, ULONG cbBuffer)
+{
+    sspix_error_enter("QueryCredentialsAttributesEx");
+    if (ulAttribute == SECPKG_CRED_ATTR_NAMES && cbBuffer < sizeof(SecPkgCredentials_NamesA))
+        return sspix_fail(SEC_E_BUFFER_TOO_SMALL, "cbBuffer is smaller than SecPkgCredentials_NamesA");
+    return QueryCredentialsAttributesA(phCredential, ulAttribute, pBuffer);
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY AddCredentialsA(PCredHandle hCredentials, SEC_CHAR *pszPrincipal,
+                                                       SEC_CHAR *pszPackage, ULONG fCredentialUse, void *pAuthData,
+                                                       SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument,
+                                                       PTimeStamp ptsExpiry)
+{
+    struct sspix_ref ref;
+    (void)pszPrincipal, (void)pszPackage, (void)fCredentialUse, (void)pAuthData, (void)pGetKeyFn;
+    (void)pvGetKeyArgument, (void)ptsExpiry;
+    sspix_error_enter("AddCredentials");
+    if (sspix_handle_acquire(SSPIX_HANDLE_CRED, hCredentials, &ref) == NULL)
+        return BAD_CRED();
+    sspix_handle_release(&ref);
+    return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "AddCredentials is not supported: acquire a second credential");
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute,
+                                                                 void *pBuffer, ULONG cbBuffer)
+{
+    struct sspix_ref ref;
+    (void)pBuffer, (void)cbBuffer;
+    sspix_error_enter("SetCredentialsAttributes");
+    if (sspix_handle_acquire(SSPIX_HANDLE_CRED, phCredential, &ref) == NULL)
+        return BAD_CRED();
+    sspix_handle_release(&ref);
+    return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "credential attribute %u cannot be set", (unsigned)ulAttribute);
+}
+
+/* ---- handshake --------------------------------------------------------------- */
+
+static SecBuffer *find_buffer(PSecBufferDesc desc, ULONG type)
+{
+    if (desc == NULL || desc->pBuffers == NULL)
+        return NULL;
+    for (ULONG i = 0; i < desc->cBuffers; i++)
+        if ((desc->pBuffers[i].BufferType & ~SECBUFFER_ATTRMASK) == type)
+            return &desc->pBuffers[i];
+    return NULL;
+}
+
+static SECURITY_STATUS input_token(PSecBufferDesc in, const uint8_t **p, size_t *len)
+{
+    *p = NULL;
+    *len = 0;
+    SecBuffer *b = find_buffer(in, SECBUFFER_TOKEN);
+    if (b == NULL || b->cbBuffer == 0)
+        return SEC_E_OK;
+    if (b->pvBuffer == NULL)
+        return sspix_fail(SEC_E_INVALID_TOKEN, "the input SECBUFFER_TOKEN has a length but no memory");
+    if (b->cbBuffer > SSPIX_GSS_MAX_TOKEN)
+        return sspix_fail(SEC_E_INVALID_TOKEN, "input token of %u bytes exceeds the %u-byte maximum",
+                          (unsigned)b->cbBuffer, SSPIX_GSS_MAX_TOKEN);
+    *p = b->pvBuffer;
+    *len = b->cbBuffer;
+    return SEC_E_OK;
+}
+
+/* Before the package runs: a caller-supplied output buffer must exist. */
+static SECURITY_STATUS check_output(PSecBufferDesc out, int allocate)
+{
+    SecBuffer *b = find_buffer(out, SECBUFFER_TOKEN);
+    if (b == NULL)
+        return sspix_fail(SEC_E_BUFFER_TOO_SMALL, "pOutput has no SECBUFFER_TOKEN buffer for the output token");
+    if (!allocate && b->pvBuffer == NULL)
+        return sspix_fail(SEC_E_BUFFER_TOO_SMALL, "the output SECBUFFER_TOKEN has no memory: give it cbMaxToken "
+                                                  "bytes, or set ISC_REQ_ALLOCATE_MEMORY / ASC_REQ_ALLOCATE_MEMORY");
+    return SEC_E_OK;
+}
+
+/* Hands the leg's token to the caller; consumes leg->out either way. */
+static SECURITY_STATUS emit_output(PSecBufferDesc out, int allocate, struct sspix_leg *leg)
+{
+    SecBuffer *b = find_buffer(out, SECBUFFER_TOKEN);
+    if (allocate) {
+        b->pvBuffer = leg->out;
+        b->cbBuffer = (ULONG)leg->out_len;
+        leg->out = NULL;
+        return SEC_E_OK;
+    }
+    if (leg->out_len > b->cbBuffer) {
+        ULONG have = b->cbBuffer;
+        free(leg->out);
+        leg->out = NULL;
+        b->cbBuffer = 0;
+        return sspix_fail(SEC_E_BUFFER_TOO_SMALL, "the output token needs %zu bytes; the buffer has %u", leg->out_len,
+                          (unsigned)have);
+    }
+    if (leg->out_len > 0)
+        memcpy(b->pvBuffer, leg->out, leg->out_len);
+    b->cbBuffer = (ULONG)leg->out_len;
+    free(leg->out);
+    leg->out = NULL;
+    return SEC_E_OK;
+}
+
+/* The shared shape of InitializeSecurityContext and AcceptSecurityContext. */
+static SECURITY_STATUS handshake(int server, PCredHandle phCredential, PCtxtHandle phContext, const char *target,
+                                 ULONG fContextReq, PSecBufferDesc pInput, PCtxtHandle phNewContext,
+                                 PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry)
+{
+    struct sspix_ref cred_ref = {0}, ctx_ref = {0};
+    struct sspix_credential *cred = NULL;
+    struct sspix_context *ctx = NULL;
+    const uint8_t *in;
+    size_t in_len;
+    int allocate = (fContextReq & (server ? ASC_REQ_ALLOCATE_MEMORY : ISC_REQ_ALLOCATE_MEMORY)) != 0;
+    struct sspix_leg leg = {0};
+    SECURITY_STATUS st;
+
+    if (phContext != NULL && (ctx = sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ctx_ref)) == NULL)
+        return BAD_CTX();
+    if (phCredential != NULL && (cred = sspix_handle_acquire(SSPIX_HANDLE_CRED, phCredential, &cred_ref)) == NULL) {
+        st = BAD_CRED();
+        goto out;
+    }
+    if (ctx == NULL && cred == NULL) {
+        st = sspix_fail(SEC_E_INVALID_HANDLE, "the first call needs a credential handle");
+        goto out;
+    }
+    if (ctx == NULL && phNewContext == NULL) {
+        st = sspix_fail(SEC_E_INVALID_PARAMETER, "phNewContext must not be NULL on the first call");
+        goto out;
+    }
+    if ((st = input_token(pInput, &in, &in_len)) != SEC_E_OK || (st = check_output(pOutput, allocate)) != SEC_E_OK)
+        goto out;
+
+    const struct sspix_package *pkg = ctx ? ctx->pkg : cred->pkg;
+    void *impl = ctx ? ctx->impl : NULL;
+    void *cred_impl = cred && cred->pkg == pkg ? cred->impl : NULL;
+    if (cred != NULL && cred->pkg != pkg) {
+        st = sspix_fail(SEC_E_WRONG_CREDENTIAL_HANDLE, "the credential is for %s, the context for %s", cred->pkg->name,
+                        pkg->name);
+        goto out;
+    }
+    if (server)
+        st = pkg->ops->accept_ctx(pkg, cred_impl, &impl, fContextReq, in, in_len, &leg);
+    else
+        st = pkg->ops->init_ctx(pkg, cred_impl, &impl, target, fContextReq, in, in_len, &leg);
+    if (ctx != NULL)
+        ctx->impl = impl; /* unchanged by the package after the first leg, but keep it exact */
+    if (!SEC_SUCCESS(st))
+        goto out;
+
+    SECURITY_STATUS out_st = emit_output(pOutput, allocate, &leg);
+    if (ctx == NULL) {
+        struct sspix_context *nc = calloc(1, sizeof(*nc));
+        SECURITY_STATUS hs = SEC_E_INSUFFICIENT_MEMORY;
+        if (nc != NULL) {
+            nc->pkg = pkg;
+            nc->impl = impl;
+            hs = sspix_handle_open(SSPIX_HANDLE_CTX, nc, context_destroy, phNewContext);
+        }
+        if (hs != SEC_E_OK) {
+            if (nc != NULL)
+                context_destroy(nc);
+            else
+                pkg->ops->delete_ctx(impl);
+            if (out_st == SEC_E_OK && allocate) {
+                SecBuffer *b = find_buffer(pOutput, SECBUFFER_TOKEN);
+                free(b->pvBuffer);
+                b->pvBuffer = NULL;
+                b->cbBuffer = 0;
+            }
+            st = sspix_fail(hs, "out of memory");
+            goto out;
+        }
+    } else if (phNewContext != NULL && phNewContext != phContext) {
+        *phNewContext = *phContext;
+    }
+    if (out_st != SEC_E_OK) {
+        st = out_st;
+        goto out;
+    }
+    if (pfContextAttr != NULL)
+        *pfContextAttr = leg.attrs | (allocate ? (server ? ASC_RET_ALLOCATED_MEMORY : ISC_RET_ALLOCATED_MEMORY) : 0);
+    if (ptsExpiry != NULL)
+        *ptsExpiry = leg.expiry;
+out:
+    free(leg.out);
+    sspix_handle_release(&cred_ref);
+    sspix_handle_release(&ctx_ref);
+    return st;
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY InitializeSecurityContextA(PCredHandle phCredential, PCtxtHandle phContext,
+                                                                  SEC_CHAR *pszTargetName, ULONG fContextReq,
+                                                                  ULONG Reserved1, ULONG TargetDataRep,
+                                                                  PSecBufferDesc pInput, ULONG Reserved2,
+                                                                  PCtxtHandle phNewContext, PSecBufferDesc pOutput,
+                                                                  ULONG *pfContextAttr, PTimeStamp ptsExpiry)
+{
+    (void)Reserved1, (void)Reserved2, (void)TargetDataRep; /* tokens are byte strings in either representation */
+    sspix_error_enter("InitializeSecurityContext");
+    return handshake(0, phCredential, phContext, pszTargetName, fContextReq, pInput, phNewContext, pOutput,
+                     pfContextAttr, ptsExpiry);
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext,
+                                                             PSecBufferDesc pInput, ULONG fContextReq,
+                                                             ULONG TargetDataRep, PCtxtHandle phNewContext,
+                                                             PSecBufferDesc pOutput, ULONG *pfContextAttr,
+                                                             PTimeStamp ptsExpiry)
+{
+    (void)TargetDataRep;
+    sspix_error_enter("AcceptSecurityContext");
+    return handshake(1, phCredential, phContext, NULL, fContextReq, pInput, phNewContext, pOutput, pfContextAttr,
+                     ptsExpiry);
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY CompleteAuthToken(PCtxtHandle phContext, PSecBufferDesc pToken)
+{
+    struct sspix_ref ref;
+    sspix_error_enter("CompleteAuthToken");
+    if (sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref) == NULL)
+        return BAD_CTX();
+    sspix_handle_release(&ref);
+    if (pToken == NULL)
+        return sspix_fail(SEC_E_INVALID_PARAMETER, "pToken must not be NULL");
+    /* Kerberos and SPNEGO tokens are complete when produced: nothing to do. */
+    return SEC_E_OK;
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContext)
+{
+    sspix_error_enter("DeleteSecurityContext");
+    if (sspix_handle_close(SSPIX_HANDLE_CTX, phContext) != SEC_E_OK)
+        return sspix_fail(SEC_E_INVALID_HANDLE, "not a live context handle (deleted already, or never created)");
+    return SEC_E_OK;
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ApplyControlToken(PCtxtHandle phContext, PSecBufferDesc pInput)
+{
+    struct sspix_ref ref;
+    (void)pInput;
+    sspix_error_enter("ApplyControlToken");
+    if (sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref) == NULL)
+        return BAD_CTX();
+    sspix_handle_release(&ref);
+    return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "Kerberos and Negotiate have no control tokens");
+}
+
+/* ---- attributes ---------------------------------------------------------------- */
+
+static SECURITY_STATUS query_context(struct sspix_context *c, ULONG attr, void *buffer)
+{
+    int complete;
+    if (c->impl == NULL)
+        return sspix_fail(SEC_E_NO_CONTEXT, "the context has no state (its first leg failed)");
+    if (attr == SECPKG_ATTR_PACKAGE_INFO || attr == SECPKG_ATTR_NEGOTIATION_INFO) {
+        const struct sspix_package *pkg = sspix_package_by_id(c->pkg->ops->negotiated(c->impl, &complete));
+        SecPkgInfoA *info = pkginfo_block(&pkg, 1);
+        if (info == NULL)
+            return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+        if (attr == SECPKG_ATTR_PACKAGE_INFO) {
+            ((SecPkgContext_PackageInfoA *)buffer)->PackageInfo = info;
+        } else {
+            ((SecPkgContext_NegotiationInfoA *)buffer)->PackageInfo = info;
+            ((SecPkgContext_NegotiationInfoA *)buffer)->NegotiationState =
+                complete ? SECPKG_NEGOTIATION_COMPLETE : SECPKG_NEGOTIATION_IN_PROGRESS;
+        }
+        return SEC_E_OK;
+    }
+    return c->pkg->ops->query_ctx(c->impl, attr, buffer);
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QueryContextAttributesA(PCtxtHandle phContext, ULONG ulAttribute,
+                                                               void *pBuffer)
+{
+    struct sspix_ref ref;
+    sspix_error_enter("QueryContextAttributes");
+    struct sspix_context *c = sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref);
+    if (c == NULL)
+        return BAD_CTX();
+    SECURITY_STATUS st = pBuffer == NULL ? sspix_fail(SEC_E_INVALID_PARAMETER, "pBuffer must not be NULL")
+                                         : query_context(c, ulAttribute, pBuffer);
+    sspix_handle_release(&ref);
+    return st;
+}
+
+static size_t attribute_size(ULONG attr)
+{
+    switch (attr) {
+    case SECPKG_ATTR_SIZES: return sizeof(SecPkgContext_Sizes);
+    case SECPKG_ATTR_NAMES: return sizeof(SecPkgContext_NamesA);
+    case SECPKG_ATTR_LIFESPAN: return sizeof(SecPkgContext_Lifespan);
+    case SECPKG_ATTR_STREAM_SIZES: return sizeof(SecPkgContext_StreamSizes);
+    case SECPKG_ATTR_SESSION_KEY: return sizeof(SecPkgContext_SessionKey);
+    case SECPKG_ATTR_PACKAGE_INFO: return sizeof(SecPkgContext_PackageInfoA);
+    case SECPKG_ATTR_NEGOTIATION_INFO: return sizeof(SecPkgContext_NegotiationInfoA);
+    case SECPKG_ATTR_NATIVE_NAMES: return sizeof(SecPkgContext_NativeNamesA);
+    case SECPKG_ATTR_FLAGS: return sizeof(SecPkgContext_Flags);
+    default: return 0;
+    }
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QueryContextAttributesExA(PCtxtHandle phContext, ULONG ulAttribute,
+                                                                 void *pBuffer, ULONG cbBuffer)
+{
+    sspix_error_enter("QueryContextAttributesEx");
+    size_t need = attribute_size(ulAttribute);
+    if (need != 0 && cbBuffer < need)
+        return sspix_fail(SEC_E_BUFFER_TOO_SMALL, "attribute %u needs a %zu-byte buffer, cbBuffer is %u",
+                          (unsigned)ulAttribute, need, (unsigned)cbBuffer);
+    return QueryContextAttributesA(phContext, ulAttribute, pBuffer);
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY SetContextAttributesA(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer,
+                                                             ULONG cbBuffer)
+{
+    struct sspix_ref ref;
+    (void)pBuffer, (void)cbBuffer;
+    sspix_error_enter("SetContextAttributes");
+    if (sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref) == NULL)
+        return BAD_CTX();
+    sspix_handle_release(&ref);
+    return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "context attribute %u cannot be set", (unsigned)ulAttribute);
+}
+
+/* ---- functions that need a context and are not implemented yet ------------------ */
+
+static SECURITY_STATUS unsupported_on_context(PCtxtHandle phContext, const char *why)
+{
+    struct sspix_ref ref;
+    if (sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref) == NULL)
+        return BAD_CTX();
+    sspix_handle_release(&ref);
+    return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "%s", why);
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ImpersonateSecurityContext(PCtxtHandle phContext)
+{
+    sspix_error_enter("ImpersonateSecurityContext");
+    return unsupported_on_context(phContext, "impersonation is not implemented in this version");
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY RevertSecurityContext(PCtxtHandle phContext)
+{
+    sspix_error_enter("RevertSecurityContext");
+    return unsupported_on_context(phContext, "impersonation is not implemented in this version");
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QuerySecurityContextToken(PCtxtHandle phContext, void **Token)
+{
+    (void)Token;
+    sspix_error_enter("QuerySecurityContextToken");
+    return unsupported_on_context(phContext, "POSIX has no Windows access tokens: use SECPKG_ATTR_NAMES");
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags,
+                                                             PSecBuffer pPackedContext, void **pToken)
+{
+    (void)fFlags, (void)pPackedContext, (void)pToken;
+    sspix_error_enter("ExportSecurityContext");
+    return unsupported_on_context(phContext, "context export is not implemented in this version");
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ImportSecurityContextA(SEC_CHAR *pszPackage, PSecBuffer pPackedContext,
+                                                              void *Token, PCtxtHandle phContext)
+{
+    (void)pszPackage, (void)pPackedContext, (void)Token, (void)phContext;
+    sspix_error_enter("ImportSecurityContext");
+    return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "context import is not implemented in this version");
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(SEC_CHAR *pszPackageName, SEC_CHAR *pszDomainName,
+                                                              SEC_CHAR *pszAccountName, SEC_CHAR *pszOldPassword,
+                                                              SEC_CHAR *pszNewPassword, BOOLEAN bImpersonating,
+                                                              ULONG dwReserved, PSecBufferDesc pOutput)
+{
+    (void)pszPackageName, (void)pszDomainName, (void)pszAccountName, (void)pszOldPassword, (void)pszNewPassword;
+    (void)bImpersonating, (void)dwReserved, (void)pOutput;
+    sspix_error_enter("ChangeAccountPassword");
+    return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "password changes are not supported: use kpasswd");
+}
+
+/* ---- message protection ------------------------------------------------------------ */
+
+#define WITH_CONTEXT(name, call)                                                                                       \
+    do {                                                                                                               \
+        struct sspix_ref ref_;                                                                                         \
+        sspix_error_enter(name);                                                                                       \
+        struct sspix_context *c = sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref_);                            \
+        if (c == NULL)                                                                                                 \
+            return BAD_CTX();                                                                                          \
+        SECURITY_STATUS st_ = c->impl ? (call) : sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");            \
+        sspix_handle_release(&ref_);                                                                                   \
+        return st_;                                                                                                    \
+    } while (0)
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY MakeSignature(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage,
+                                                     ULONG MessageSeqNo)
+{
+    WITH_CONTEXT("MakeSignature", c->pkg->ops->make_signature(c->impl, fQOP, pMessage, MessageSeqNo));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY VerifySignature(PCtxtHandle phContext, PSecBufferDesc pMessage,
+                                                       ULONG MessageSeqNo, ULONG *pfQOP)
+{
+    WITH_CONTEXT("VerifySignature", c->pkg->ops->verify_signature(c->impl, pMessage, MessageSeqNo, pfQOP));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY EncryptMessage(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage,
+                                                      ULONG MessageSeqNo)
+{
+    WITH_CONTEXT("EncryptMessage", c->pkg->ops->encrypt(c->impl, fQOP, pMessage, MessageSeqNo));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY DecryptMessage(PCtxtHandle phContext, PSecBufferDesc pMessage,
+                                                      ULONG MessageSeqNo, ULONG *pfQOP)
+{
+    WITH_CONTEXT("DecryptMessage", c->pkg->ops->decrypt(c->impl, pMessage, MessageSeqNo, pfQOP));
+}
+
+/* ---- memory and the table ---------------------------------------------------------- */
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY FreeContextBuffer(void *pvContextBuffer)
+{
+    free(pvContextBuffer);
+    return SEC_E_OK;
+}
+
+static const SecurityFunctionTableA function_table = {
+    .dwVersion = SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5,
+    .EnumerateSecurityPackagesA = EnumerateSecurityPackagesA,
+    .QueryCredentialsAttributesA = QueryCredentialsAttributesA,
+    .AcquireCredentialsHandleA = AcquireCredentialsHandleA,
+    .FreeCredentialsHandle = FreeCredentialsHandle,
+    .Reserved2 = NULL,
+    .InitializeSecurityContextA = InitializeSecurityContextA,
+    .AcceptSecurityContext = AcceptSecurityContext,
+    .CompleteAuthToken = CompleteAuthToken,
+    .DeleteSecurityContext = DeleteSecurityContext,
+    .ApplyControlToken = ApplyControlToken,
+    .QueryContextAttributesA = QueryContextAttributesA,
+    .ImpersonateSecurityContext = ImpersonateSecurityContext,
+    .RevertSecurityContext = RevertSecurityContext,
+    .MakeSignature = MakeSignature,
+    .VerifySignature = VerifySignature,
+    .FreeContextBuffer = FreeContextBuffer,
+    .QuerySecurityPackageInfoA = QuerySecurityPackageInfoA,
+    /* Windows fills these two reserved slots with the message functions. */
+    .Reserved3 = (void *)EncryptMessage,
+    .Reserved4 = (void *)DecryptMessage,
+    .ExportSecurityContext = ExportSecurityContext,
+    .ImportSecurityContextA = ImportSecurityContextA,
+    .AddCredentialsA = AddCredentialsA,
+    .Reserved8 = NULL,
+    .QuerySecurityContextToken = QuerySecurityContextToken,
+    .EncryptMessage = EncryptMessage,
+    .DecryptMessage = DecryptMessage,
+    .SetContextAttributesA = SetContextAttributesA,
+    .SetCredentialsAttributesA = SetCredentialsAttributesA,
+    .ChangeAccountPasswordA = ChangeAccountPasswordA,
+    .QueryContextAttributesExA = QueryContextAttributesExA,
+    .QueryCredentialsAttributesExA = QueryCredentialsAttributesExA,
+};
+
+SSPIX_EXPORT PSecurityFunctionTableA SEC_ENTRY InitSecurityInterfaceA(void)
+{
+    /* Read-only storage: a caller that writes to the table faults at once
+     * instead of corrupting every other user of the library. */
+    return (PSecurityFunctionTableA)&function_table;
+}

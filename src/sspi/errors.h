@@ -1,0 +1,24 @@
+/*
+ * errors.h - the per-thread last-error message and status names.
+ *
+ * Every exported SSPI function names itself with sspix_error_enter() on entry;
+ * a failure anywhere below records its cause with sspix_fail(), which returns
+ * the status so a call site reads `return sspix_fail(SEC_E_..., "...", ...)`.
+ */
+#ifndef SSPIX_SSPI_ERRORS_H
+#define SSPIX_SSPI_ERRORS_H
+
+#include <sspix/sspix.h>
+
+/* Record which API function the calling thread is in (static string). */
+void sspix_error_enter(const char *function);
+
+/* Set the thread's last-error text to "<function>: <message>" and return
+ * status. */
+SECURITY_STATUS sspix_fail(SECURITY_STATUS status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Like sspix_fail, but appends to the message already recorded by a lower
+ * layer in this call (for context such as which handle or package). */
+SECURITY_STATUS sspix_fail_more(SECURITY_STATUS status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
