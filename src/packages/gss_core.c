@@ -290,8 +290,10 @@ static void describe_defaults(int initiate, const char *store_ccache, const char
         snprintf(out, cap, "%s", store_keytab);
         return;
     }
-    if (krb5_init_context(&k) != 0)
+    if (krb5_init_context(&k) != 0) {
+        snprintf(out, cap, "the default location (krb5 configuration unreadable: check KRB5_CONFIG)");
         return;
+    }
     if (initiate) {
         const char *cc = krb5_cc_default_name(k);
         snprintf(out, cap, "%s", cc ? cc : "(default ccache)");
@@ -360,6 +362,65 @@ static OM_uint32 acquire_negotiate_password(OM_uint32 *minor, const char *princi
     gss_key_value_set_desc kv = {1, &el};
     return gss_acquire_cred_from(minor, name, GSS_C_INDEFINITE, &spnego_only, GSS_C_INITIATE, &kv, out, NULL,
                                  lifetime);
+}
+
+/*
+ * An acceptor's keytab, checked before GSSAPI sees it: the error names the
+ * keytab and the principal, and MIT's acquire (which leaks on this path) is
+ * never asked for a key that is not there.
+ */
+static SECURITY_STATUS check_keytab(const char *keytab_name, const char *principal)
+{
+    krb5_context k;
+    krb5_keytab kt = NULL;
+    krb5_principal want = NULL;
+    krb5_kt_cursor cur;
+    krb5_keytab_entry entry;
+    char name[1024] = "";
+    int found = 0, any = 0;
+    krb5_error_code code;
+    SECURITY_STATUS st = SEC_E_OK;
+
+    if (krb5_init_context(&k) != 0)
+        return SEC_E_OK; /* let GSSAPI report it */
+    code = keytab_name ? krb5_kt_resolve(k, keytab_name, &kt) : krb5_kt_default(k, &kt);
+    if (code == 0)
+        code = krb5_kt_get_name(k, kt, name, sizeof(name));
+    if (code == 0 && principal != NULL)
+        code = krb5_parse_name(k, principal, &want);
+    if (code == 0)
+        code = krb5_kt_start_seq_get(k, kt, &cur);
+    if (code != 0) {
+        const char *msg = krb5_get_error_message(k, code);
+        st = sspix_fail(SEC_E_NO_CREDENTIALS, "keytab %s unreadable (%s): check the path and its permissions",
+                        name[0] ? name : keytab_name ? keytab_name : "(default)", msg);
+        krb5_free_error_message(k, msg);
+        goto out;
+    }
+    while (!found && krb5_kt_next_entry(k, kt, &entry, &cur) == 0) {
+        any = 1;
+        if (want == NULL || krb5_principal_compare(k, entry.principal, want))
+            found = 1;
+        krb5_free_keytab_entry_contents(k, &entry);
+    }
+    krb5_kt_end_seq_get(k, kt, &cur);
+    if (!any)
+        st = sspix_fail(SEC_E_NO_CREDENTIALS, "keytab %s is empty or missing: export the service key into it "
+                                              "(kadmin: ktadd -k FILE SPN)", name);
+    else if (!found) {
+        char *p = NULL;
+        krb5_unparse_name(k, want, &p);
+        st = sspix_fail(SEC_E_NO_CREDENTIALS, "keytab %s has no key for %s: add it (kadmin: ktadd -k FILE %s) or name "
+                                              "the right keytab", name, p ? p : principal, p ? p : principal);
+        krb5_free_unparsed_name(k, p);
+    }
+out:
+    if (want != NULL)
+        krb5_free_principal(k, want);
+    if (kt != NULL)
+        krb5_kt_close(k, kt);
+    krb5_free_context(k);
+    return st;
 }
 
 /* One gss_acquire_cred* call: with a password, from a store, or defaults. */
@@ -432,6 +493,11 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
     }
     if (st != SEC_E_OK) {
         identity_clear(&id);
+        return st;
+    }
+
+    if (usage == GSS_C_ACCEPT && (st = check_keytab(store ? store->Keytab : NULL, principal)) != SEC_E_OK) {
+        gss_release_name(&minor, &name);
         return st;
     }
 

@@ -18,7 +18,8 @@ void sspix_error_enter(const char *function)
     tls_function = function;
 }
 
-static SECURITY_STATUS vfail(SECURITY_STATUS status, int append, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static SECURITY_STATUS vfail(SECURITY_STATUS status, int append,
+                                                              const char *fmt, va_list ap)
 {
     size_t used;
     int n;

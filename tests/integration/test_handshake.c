@@ -388,6 +388,44 @@ static void test_named_acceptor(void)
                                           NULL, NULL, NULL, NULL, &sc, NULL),
               SEC_E_NO_CREDENTIALS);
     CHECK(strstr(sspix_last_error(), "keytab") != NULL);
+    CHECK(strstr(sspix_last_error(), "nokey/localhost@") != NULL);
+}
+
+/* Credential stores named explicitly instead of through KRB5_* variables. */
+static void test_auth_store(void)
+{
+    CredHandle cc, sc;
+    struct hs hs;
+    SSPIX_AUTH_STORE_A bad = {.Magic = SSPIX_AUTH_STORE_MAGIC, .Keytab = "FILE:/nonexistent/sspix.keytab"};
+    CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Negotiate", SECPKG_CRED_INBOUND, NULL, &bad, NULL, NULL,
+                                          &sc, NULL),
+              SEC_E_NO_CREDENTIALS);
+    CHECK(strstr(sspix_last_error(), "/nonexistent/sspix.keytab") != NULL);
+    CHECK(strstr(sspix_last_error(), "unreadable") != NULL);
+
+    SSPIX_AUTH_STORE_A server = {.Magic = SSPIX_AUTH_STORE_MAGIC, .Keytab = need_env("KRB5_KTNAME")};
+    SSPIX_AUTH_STORE_A client = {.Magic = SSPIX_AUTH_STORE_MAGIC, .Ccache = need_env("KRB5CCNAME")};
+    char saved_kt[1024], saved_cc[1024];
+    snprintf(saved_kt, sizeof(saved_kt), "%s", need_env("KRB5_KTNAME"));
+    snprintf(saved_cc, sizeof(saved_cc), "%s", need_env("KRB5CCNAME"));
+    /* The defaults point nowhere: only the stores can make this work. */
+    setenv("KRB5_KTNAME", "FILE:/nonexistent/default.keytab", 1);
+    setenv("KRB5CCNAME", "FILE:/nonexistent/default.ccache", 1);
+    server.Keytab = saved_kt;
+    client.Ccache = saved_cc;
+    CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, &server, NULL, NULL,
+                                          &sc, NULL),
+              SEC_E_OK);
+    CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, &client, NULL,
+                                          NULL, &cc, NULL),
+              SEC_E_OK);
+    CHECK_SEC(hs_run(t, &cc, &sc, "host/localhost", HS_ISC_REQ, HS_ASC_REQ, &hs), SEC_E_OK);
+    CHECK(hs.client_attrs & ISC_RET_MUTUAL_AUTH);
+    hs_free(t, &hs);
+    t->FreeCredentialsHandle(&cc);
+    t->FreeCredentialsHandle(&sc);
+    setenv("KRB5_KTNAME", saved_kt, 1);
+    setenv("KRB5CCNAME", saved_cc, 1);
 }
 
 int main(void)
@@ -418,6 +456,7 @@ int main(void)
     }
     test_cross_package();
     test_named_acceptor();
+    test_auth_store();
     CHECK_EQ_INT(sspix_timestamp_to_unix(&(TimeStamp){.QuadPart = 116444736000000000LL}), 0);
     CHECK_DONE("integration.handshake");
 }
