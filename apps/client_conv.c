@@ -1,0 +1,543 @@
+/*
+ * client_conv.c - the sspix-client conversation: SSPI handshake, mutual
+ * authentication check, greeting and echo, over the project's wire codecs.
+ * No I/O here; see client_conv.h.
+ */
+#include "client_conv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/msframe.h"
+#include "wire/protmsg.h"
+
+/* Bytes one queued item can take: a framed handshake token, or a framed
+ * protected message (frame length, trailer length, trailer, data). */
+static size_t out_max(const struct client_params *p)
+{
+    return (size_t)CLIENT_MAX_TOKEN + p->max_message + CLIENT_MESSAGE_SLACK + 2 * SSPIX_MSFRAME_HDR;
+}
+
+void client_conv_init(struct client_conv *c, const struct client_params *p)
+{
+    memset(c, 0, sizeof(*c));
+    c->p = p;
+    c->state = CONV_HANDSHAKE;
+    SecInvalidateHandle(&c->ctx);
+    sspix_msframe_decoder_init(&c->dec, CLIENT_MAX_TOKEN, false);
+    sspix_writer_init_heap(&c->out, out_max(p));
+    sspix_writer_init_heap(&c->greet, (size_t)p->max_message + CLIENT_MESSAGE_SLACK);
+}
+
+void client_conv_free(struct client_conv *c)
+{
+    if (c->have_ctx) {
+        c->p->sspi->DeleteSecurityContext(&c->ctx);
+        c->have_ctx = 0;
+        SecInvalidateHandle(&c->ctx);
+    }
+    sspix_framedec_reset(&c->dec);
+    sspix_writer_free(&c->out);
+    sspix_writer_free(&c->greet);
+    free(c->expect);
+    free(c->text);
+    c->expect = c->text = NULL;
+    c->expect_len = c->text_len = 0;
+}
+
+void client_conv_fail(struct client_conv *c, enum client_exit code, const char *reason, const char *fmt, ...)
+{
+    va_list ap;
+    if (c->state == CONV_FAILED || c->state == CONV_DONE)
+        return;
+    c->state = CONV_FAILED;
+    c->exit_code = code;
+    snprintf(c->reason, sizeof(c->reason), "%s", reason);
+    va_start(ap, fmt);
+    vsnprintf(c->message, sizeof(c->message), fmt, ap);
+    va_end(ap);
+    /* Nothing more goes out once the conversation has failed. */
+    sspix_writer_reset(&c->out);
+    c->out_sent = 0;
+}
+
+/* A failed SSPI call: its status name and the library's explanation. */
+static void fail_sspi(struct client_conv *c, enum client_exit code, const char *prefix, const char *call,
+                      SECURITY_STATUS st)
+{
+    char reason[sizeof(c->reason)];
+    snprintf(reason, sizeof(reason), "%s%s", code == CLIENT_EXIT_NO_MUTUAL ? "no-mutual: " : "",
+             sspix_status_name(st));
+    client_conv_fail(c, code, reason, "%s%s failed: %s (0x%08x): %s", prefix, call, sspix_status_name(st),
+                     (unsigned)st, sspix_last_error());
+}
+
+static const char *const NO_PROOF = "server did not prove its identity: ";
+
+int client_conv_authenticated(const struct client_conv *c)
+{
+    return c->state == CONV_GREET || c->state == CONV_ECHO_IDLE || c->state == CONV_ECHO_WAIT ||
+           c->state == CONV_CLOSING || c->state == CONV_DONE;
+}
+
+const char *client_flag_names(ULONG flags, char *buf, size_t size)
+{
+    static const struct {
+        ULONG bit;
+        const char *name;
+    } names[] = {
+        {ISC_RET_DELEGATE, "DELEGATE"},
+        {ISC_RET_MUTUAL_AUTH, "MUTUAL_AUTH"},
+        {ISC_RET_REPLAY_DETECT, "REPLAY_DETECT"},
+        {ISC_RET_SEQUENCE_DETECT, "SEQUENCE_DETECT"},
+        {ISC_RET_CONFIDENTIALITY, "CONFIDENTIALITY"},
+        {ISC_RET_USE_SESSION_KEY, "USE_SESSION_KEY"},
+        {ISC_RET_USED_COLLECTED_CREDS, "USED_COLLECTED_CREDS"},
+        {ISC_RET_USED_SUPPLIED_CREDS, "USED_SUPPLIED_CREDS"},
+        {ISC_RET_ALLOCATED_MEMORY, "ALLOCATED_MEMORY"},
+        {ISC_RET_USED_DCE_STYLE, "USED_DCE_STYLE"},
+        {ISC_RET_DATAGRAM, "DATAGRAM"},
+        {ISC_RET_CONNECTION, "CONNECTION"},
+        {ISC_RET_INTERMEDIATE_RETURN, "INTERMEDIATE_RETURN"},
+        {ISC_RET_CALL_LEVEL, "CALL_LEVEL"},
+        {ISC_RET_EXTENDED_ERROR, "EXTENDED_ERROR"},
+        {ISC_RET_STREAM, "STREAM"},
+        {ISC_RET_INTEGRITY, "INTEGRITY"},
+        {ISC_RET_IDENTIFY, "IDENTIFY"},
+        {ISC_RET_NULL_SESSION, "NULL_SESSION"},
+        {ISC_RET_MANUAL_CRED_VALIDATION, "MANUAL_CRED_VALIDATION"},
+        {ISC_RET_FRAGMENT_ONLY, "FRAGMENT_ONLY"},
+        {ISC_RET_FORWARD_CREDENTIALS, "FORWARD_CREDENTIALS"},
+        {ISC_RET_USED_HTTP_STYLE, "USED_HTTP_STYLE"},
+        {ISC_RET_NO_ADDITIONAL_TOKEN, "NO_ADDITIONAL_TOKEN"},
+        {ISC_RET_REAUTHENTICATION, "REAUTHENTICATION"},
+        {ISC_RET_CONFIDENTIALITY_ONLY, "CONFIDENTIALITY_ONLY"},
+    };
+    size_t used = 0;
+    ULONG known = 0;
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        known |= names[i].bit;
+        if ((flags & names[i].bit) && used < size) {
+            int n = snprintf(buf + used, size - used, "%s%s", used ? " " : "", names[i].name);
+            used += n > 0 ? (size_t)n : 0;
+        }
+    }
+    if ((flags & ~known) && used < size)
+        snprintf(buf + used, size - used, "%s0x%08x", used ? " " : "", (unsigned)(flags & ~known));
+    return buf;
+}
+
+/* ---- handshake ------------------------------------------------------------ */
+
+static void authenticated(struct client_conv *c)
+{
+    char names[512];
+    if (c->p->require_mutual && !(c->attrs & ISC_RET_MUTUAL_AUTH)) {
+        client_conv_fail(c, CLIENT_EXIT_NO_MUTUAL, "no-mutual: completed without ISC_RET_MUTUAL_AUTH",
+                         "%sthe context completed without ISC_RET_MUTUAL_AUTH (flags 0x%08x: %s); "
+                         "--allow-no-mutual accepts that",
+                         NO_PROOF, (unsigned)c->attrs, client_flag_names(c->attrs, names, sizeof(names)));
+        return;
+    }
+    if (c->p->mode == CLIENT_MODE_GREET) {
+        c->state = CONV_GREET;
+        return;
+    }
+    SecPkgContext_Sizes sizes;
+    SECURITY_STATUS st = c->p->sspi->QueryContextAttributesA(&c->ctx, SECPKG_ATTR_SIZES, &sizes);
+    if (st != SEC_E_OK) {
+        fail_sspi(c, CLIENT_EXIT_PROTOCOL, "", "QueryContextAttributes(SECPKG_ATTR_SIZES)", st);
+        return;
+    }
+    if (sizes.cbSecurityTrailer == 0 || sizes.cbSecurityTrailer > CLIENT_MESSAGE_SLACK) {
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "bad cbSecurityTrailer",
+                         "the package reports a security trailer of %u bytes", (unsigned)sizes.cbSecurityTrailer);
+        return;
+    }
+    c->trailer_size = sizes.cbSecurityTrailer;
+    /* The decoder sits at a frame boundary here: switch it to echo frames. */
+    sspix_framedec_reset(&c->dec);
+    sspix_msframe_decoder_init(&c->dec, c->p->max_message + CLIENT_MESSAGE_SLACK, true);
+    c->state = CONV_ECHO_IDLE;
+}
+
+/* One InitializeSecurityContext call: tok is the server's token (NULL on the
+ * first call). Queues our output token, if any. */
+static void handshake_step(struct client_conv *c, const uint8_t *tok, size_t len)
+{
+    PSecurityFunctionTableA t = c->p->sspi;
+    SecBuffer ib = {(ULONG)len, SECBUFFER_TOKEN, (void *)tok};
+    SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib};
+    SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    TimeStamp expiry;
+    int first = !c->have_ctx;
+
+    if (!first)
+        c->legs++; /* the server's token */
+    SECURITY_STATUS st =
+        t->InitializeSecurityContextA(c->p->cred, first ? NULL : &c->ctx, (SEC_CHAR *)c->p->spn,
+                                      c->p->isc_req | ISC_REQ_ALLOCATE_MEMORY, 0, SECURITY_NATIVE_DREP,
+                                      first ? NULL : &id, 0, &c->ctx, &od, &c->attrs, &expiry);
+    c->status = st;
+    if (!SEC_SUCCESS(st)) {
+        if (ob.pvBuffer != NULL)
+            t->FreeContextBuffer(ob.pvBuffer);
+        if (first)
+            fail_sspi(c, CLIENT_EXIT_AUTH, "", "InitializeSecurityContext", st);
+        else
+            fail_sspi(c, CLIENT_EXIT_NO_MUTUAL, NO_PROOF, "InitializeSecurityContext on its reply", st);
+        return;
+    }
+    c->have_ctx = 1;
+    if (st == SEC_I_COMPLETE_NEEDED || st == SEC_I_COMPLETE_AND_CONTINUE) {
+        SECURITY_STATUS cst = t->CompleteAuthToken(&c->ctx, &od);
+        if (cst != SEC_E_OK) {
+            if (ob.pvBuffer != NULL)
+                t->FreeContextBuffer(ob.pvBuffer);
+            fail_sspi(c, CLIENT_EXIT_AUTH, "", "CompleteAuthToken", cst);
+            return;
+        }
+    }
+    if (ob.cbBuffer > 0) {
+        int r = sspix_msframe_encode(&c->out, ob.pvBuffer, ob.cbBuffer);
+        t->FreeContextBuffer(ob.pvBuffer);
+        if (r != 0) {
+            client_conv_fail(c, CLIENT_EXIT_AUTH, "token too large", "cannot queue our %u-byte token: %s",
+                             (unsigned)ob.cbBuffer, sspix_err_str(r));
+            return;
+        }
+        c->legs++;
+    } else if (ob.pvBuffer != NULL) {
+        t->FreeContextBuffer(ob.pvBuffer);
+    }
+    if (st == SEC_E_OK || st == SEC_I_COMPLETE_NEEDED)
+        authenticated(c);
+    else if (ob.cbBuffer == 0 && first)
+        client_conv_fail(c, CLIENT_EXIT_AUTH, "no initial token",
+                         "InitializeSecurityContext returned %s without a token to send", sspix_status_name(st));
+}
+
+enum client_conv_state client_conv_start(struct client_conv *c)
+{
+    if (c->state == CONV_HANDSHAKE && !c->have_ctx)
+        handshake_step(c, NULL, 0);
+    return c->state;
+}
+
+/* ---- output --------------------------------------------------------------- */
+
+void client_conv_pending(const struct client_conv *c, const uint8_t **data, size_t *len)
+{
+    size_t total = sspix_writer_len(&c->out);
+    *data = total > c->out_sent ? sspix_writer_data(&c->out) + c->out_sent : NULL;
+    *len = total - c->out_sent;
+}
+
+void client_conv_sent(struct client_conv *c, size_t n)
+{
+    c->out_sent += n;
+    if (c->out_sent >= sspix_writer_len(&c->out)) {
+        sspix_writer_reset(&c->out);
+        c->out_sent = 0;
+    }
+}
+
+const char *client_conv_waiting(const struct client_conv *c)
+{
+    switch (c->state) {
+    case CONV_HANDSHAKE: return "during the handshake";
+    case CONV_GREET: return "waiting for the greeting";
+    case CONV_ECHO_WAIT: return "waiting for an echo";
+    case CONV_CLOSING: return "waiting for the server to close";
+    default: return "";
+    }
+}
+
+int client_conv_wants_read(const struct client_conv *c)
+{
+    return c->state == CONV_HANDSHAKE || c->state == CONV_GREET || c->state == CONV_ECHO_WAIT ||
+           c->state == CONV_CLOSING;
+}
+
+/* ---- message protection ----------------------------------------------------- */
+
+/* Decrypt the protected message msg (owned, len bytes, modified in place) and
+ * keep the plaintext in c->text. what names it in errors. Returns 0 or -1. */
+static int unprotect(struct client_conv *c, uint8_t *msg, size_t len, const char *what)
+{
+    sspix_protmsg pm;
+    int r = sspix_protmsg_decode(msg, len, CLIENT_MESSAGE_SLACK, &pm);
+    if (r != 0) {
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "malformed protected message",
+                         "the %s (%zu bytes) is not a protected message in the sample's layout: %s", what, len,
+                         sspix_err_str(r));
+        return -1;
+    }
+    /* pm points into msg, which we own: DecryptMessage works in place. */
+    uint8_t *trailer = msg + (pm.trailer - msg);
+    uint8_t *data = msg + (pm.data - msg);
+    SecBuffer b[2] = {{(ULONG)pm.trailer_len, SECBUFFER_TOKEN, trailer}, {(ULONG)pm.data_len, SECBUFFER_DATA, data}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    ULONG qop = 0;
+    SECURITY_STATUS st = c->p->sspi->DecryptMessage(&c->ctx, &d, 0, &qop);
+    if (st != SEC_E_OK) {
+        char prefix[96];
+        snprintf(prefix, sizeof(prefix), "the %s did not decrypt: ", what);
+        fail_sspi(c, CLIENT_EXIT_PROTOCOL, prefix, "DecryptMessage", st);
+        return -1;
+    }
+    if (qop & SECQOP_WRAP_NO_ENCRYPT) {
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "not encrypted",
+                         "the %s was integrity-protected only (QOP 0x%08x); confidentiality was asked for", what,
+                         (unsigned)qop);
+        return -1;
+    }
+    if (b[1].cbBuffer > c->p->max_message) {
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "message too large",
+                         "the %s holds %u bytes of plaintext, over --max-message %u", what, (unsigned)b[1].cbBuffer,
+                         (unsigned)c->p->max_message);
+        return -1;
+    }
+    free(c->text);
+    c->text = malloc(b[1].cbBuffer + 1u);
+    if (c->text == NULL) {
+        c->text_len = 0;
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "out of memory", "out of memory");
+        return -1;
+    }
+    if (b[1].cbBuffer > 0)
+        memcpy(c->text, b[1].pvBuffer, b[1].cbBuffer);
+    c->text[b[1].cbBuffer] = '\0';
+    c->text_len = b[1].cbBuffer;
+    return 0;
+}
+
+enum client_conv_state client_conv_send(struct client_conv *c, const void *msg, size_t len)
+{
+    if (c->state != CONV_ECHO_IDLE)
+        return c->state;
+    if (len > c->p->max_message) {
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "message over --max-message",
+                         "message %llu is %zu bytes, over the limit of %u bytes (--max-message); not sent",
+                         (unsigned long long)c->messages + 1, len, (unsigned)c->p->max_message);
+        return c->state;
+    }
+    uint8_t *buf = malloc(c->trailer_size + len + 1u);
+    uint8_t *copy = malloc(len + 1u);
+    if (buf == NULL || copy == NULL) {
+        free(buf);
+        free(copy);
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "out of memory", "out of memory");
+        return c->state;
+    }
+    if (len > 0) {
+        memcpy(buf + c->trailer_size, msg, len);
+        memcpy(copy, msg, len);
+    }
+    /* A non-NULL DATA pointer even for 0 bytes: an empty plaintext is legal. */
+    SecBuffer b[2] = {{c->trailer_size, SECBUFFER_TOKEN, buf}, {(ULONG)len, SECBUFFER_DATA, buf + c->trailer_size}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    SECURITY_STATUS st = c->p->sspi->EncryptMessage(&c->ctx, 0, &d, 0);
+    if (st != SEC_E_OK) {
+        free(buf);
+        free(copy);
+        fail_sspi(c, CLIENT_EXIT_PROTOCOL, "", "EncryptMessage", st);
+        return c->state;
+    }
+    /* Windows' rule: use the TOKEN length EncryptMessage returns, not cbSecurityTrailer. */
+    int r = sspix_protmsg_encode_framed(&c->out, b[0].pvBuffer, b[0].cbBuffer, b[1].pvBuffer, b[1].cbBuffer);
+    free(buf);
+    if (r != 0) {
+        free(copy);
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "cannot frame message", "cannot frame a %zu-byte message: %s", len,
+                         sspix_err_str(r));
+        return c->state;
+    }
+    free(c->expect);
+    c->expect = copy;
+    c->expect_len = len;
+    c->state = CONV_ECHO_WAIT;
+    return c->state;
+}
+
+enum client_conv_state client_conv_end(struct client_conv *c)
+{
+    if (c->state != CONV_ECHO_IDLE)
+        return c->state;
+    int r = sspix_msframe_encode(&c->out, NULL, 0);
+    if (r != 0) {
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "cannot frame end", "cannot queue the end-of-session frame: %s",
+                         sspix_err_str(r));
+        return c->state;
+    }
+    c->state = CONV_CLOSING;
+    return c->state;
+}
+
+/* An echo frame arrived (body owned by us now). */
+static void echo_frame(struct client_conv *c, uint8_t *body, size_t len)
+{
+    char what[64];
+    snprintf(what, sizeof(what), "echo of message %llu", (unsigned long long)c->messages + 1);
+    if (len == 0) {
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "end frame instead of echo",
+                         "the server sent an end-of-session frame instead of the %s", what);
+        return;
+    }
+    if (unprotect(c, body, len, what) != 0)
+        return;
+    if (c->text_len != c->expect_len || (c->text_len > 0 && memcmp(c->text, c->expect, c->text_len) != 0)) {
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "echo mismatch",
+                         "the %s differs from what was sent (%zu bytes sent, %zu received)", what, c->expect_len,
+                         c->text_len);
+        return;
+    }
+    c->messages++;
+    c->bytes += c->expect_len;
+    c->state = CONV_ECHO_IDLE;
+}
+
+/* ---- input ------------------------------------------------------------------ */
+
+static void frame_error(struct client_conv *c, int r)
+{
+    if (c->state == CONV_HANDSHAKE) {
+        if (r == SSPIX_ERR_TOO_LONG)
+            client_conv_fail(c, CLIENT_EXIT_NO_MUTUAL, "no-mutual: oversized frame",
+                             "%sit sent a frame longer than %u bytes where a handshake token was expected", NO_PROOF,
+                             (unsigned)CLIENT_MAX_TOKEN);
+        else
+            client_conv_fail(c, CLIENT_EXIT_NO_MUTUAL, "no-mutual: bad frame",
+                             "%sit sent a malformed frame where a handshake token was expected: %s", NO_PROOF,
+                             sspix_err_str(r));
+    } else {
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, r == SSPIX_ERR_TOO_LONG ? "oversized frame" : "bad frame",
+                         "the server sent a %s frame (limit %u bytes): %s",
+                         r == SSPIX_ERR_TOO_LONG ? "too long" : "malformed",
+                         (unsigned)(c->p->max_message + CLIENT_MESSAGE_SLACK), sspix_err_str(r));
+    }
+}
+
+enum client_conv_state client_conv_feed(struct client_conv *c, const uint8_t *data, size_t n)
+{
+    while (n > 0) {
+        size_t used = 0;
+        int r;
+        switch (c->state) {
+        case CONV_HANDSHAKE:
+        case CONV_ECHO_WAIT:
+            r = sspix_framedec_feed(&c->dec, data, n, &used);
+            if (r < 0) {
+                frame_error(c, r);
+                return c->state;
+            }
+            data += used;
+            n -= used;
+            if (r == SSPIX_FRAME_READY) {
+                if (c->state == CONV_HANDSHAKE) {
+                    const uint8_t *tok;
+                    size_t len;
+                    if (sspix_framedec_frame(&c->dec, &tok, &len, NULL) == 0)
+                        handshake_step(c, tok, len);
+                    sspix_framedec_next(&c->dec);
+                } else {
+                    uint8_t *body = NULL;
+                    size_t len = 0;
+                    if (sspix_framedec_take(&c->dec, &body, &len, NULL) == 0)
+                        echo_frame(c, body, len);
+                    free(body);
+                }
+            }
+            break;
+        case CONV_GREET:
+            r = sspix_writer_put_bytes(&c->greet, data, n);
+            if (r != 0) {
+                client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "greeting too large",
+                                 "the greeting is longer than %zu bytes (--max-message %u + %u): %s",
+                                 (size_t)c->p->max_message + CLIENT_MESSAGE_SLACK, (unsigned)c->p->max_message,
+                                 (unsigned)CLIENT_MESSAGE_SLACK, sspix_err_str(r));
+                return c->state;
+            }
+            n = 0;
+            break;
+        case CONV_ECHO_IDLE:
+        case CONV_CLOSING:
+            client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "unexpected data",
+                             "the server sent %zu unexpected bytes %s", n,
+                             c->state == CONV_CLOSING ? "after the end of the session" : "while no echo was due");
+            return c->state;
+        case CONV_DONE:
+        case CONV_FAILED:
+            return c->state;
+        }
+    }
+    return c->state;
+}
+
+enum client_conv_state client_conv_eof(struct client_conv *c, int err)
+{
+    char how[160];
+    if (err)
+        snprintf(how, sizeof(how), "the connection failed (%s)", strerror(err));
+    else
+        snprintf(how, sizeof(how), "the server closed the connection");
+
+    switch (c->state) {
+    case CONV_HANDSHAKE: {
+        size_t partial = sspix_framedec_buffered(&c->dec);
+        char part[96] = "";
+        if (partial > 0)
+            snprintf(part, sizeof(part), " in the middle of a frame (%zu bytes of it received)", partial);
+        client_conv_fail(c, CLIENT_EXIT_NO_MUTUAL, err ? "no-mutual: reset during handshake"
+                                                       : "no-mutual: closed during handshake",
+                         "%s%s during the handshake%s, after %d leg(s), instead of sending its next token; "
+                         "the server rejected our token or cannot use its key for %s (see its log)",
+                         NO_PROOF, how, part, c->legs, c->p->spn);
+        break;
+    }
+    case CONV_GREET: {
+        uint8_t *msg = NULL;
+        size_t len = 0;
+        if (err) {
+            client_conv_fail(c, CLIENT_EXIT_CONN, "reset before greeting", "%s while reading the greeting", how);
+            break;
+        }
+        if (sspix_writer_take(&c->greet, &msg, &len) != 0 || len == 0) {
+            free(msg);
+            client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "no greeting",
+                             "the server closed the connection after authentication without sending a greeting");
+            break;
+        }
+        if (unprotect(c, msg, len, "greeting") == 0)
+            c->state = CONV_DONE;
+        free(msg);
+        break;
+    }
+    case CONV_ECHO_WAIT:
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, err ? "reset instead of echo" : "closed instead of echo",
+                         "%s instead of echoing message %llu (%zu bytes)%s", how,
+                         (unsigned long long)c->messages + 1, c->expect_len,
+                         c->expect_len > 0 ? "; it may exceed the server's --max-message" : "");
+        break;
+    case CONV_ECHO_IDLE:
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "closed early", "%s before the end of the session", how);
+        break;
+    case CONV_CLOSING:
+        if (err)
+            client_conv_fail(c, CLIENT_EXIT_CONN, "reset at end", "%s at the end of the session", how);
+        else
+            c->state = CONV_DONE;
+        break;
+    case CONV_DONE:
+    case CONV_FAILED:
+        break;
+    }
+    return c->state;
+}

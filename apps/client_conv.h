@@ -1,0 +1,147 @@
+/*
+ * client_conv.h - one sspix-client conversation as an I/O-free state machine.
+ *
+ * The conversation owns the SSPI context, the frame decoder and the bytes
+ * waiting to be sent; the caller owns the socket. The caller moves bytes both
+ * ways (client_conv_pending/client_conv_sent out, client_conv_feed in, and
+ * client_conv_eof when the peer closes) and asks what the conversation wants
+ * next. The same machine runs under the blocking single-connection driver and
+ * under the libevent load generator, so both speak exactly the same protocol.
+ *
+ * Wire (Microsoft SSPI sockets sample, DESIGN.md section 4):
+ *   handshake  each token is "u32 LE length | token"; the client speaks first;
+ *              empty tokens are not sent; completion is not signalled.
+ *   greet      the server sends one protected message "u32 LE trailer length
+ *              | trailer | ciphertext" with no outer length and closes.
+ *   echo       "u32 LE length | protected message" both ways; a frame of
+ *              length 0 from the client ends the session, then the server
+ *              closes.
+ * Every received length is checked against its limit before anything is
+ * allocated (the frame decoder of src/wire/frame.h, the protmsg codec).
+ *
+ * Thread safety: one conversation belongs to one thread at a time. Several
+ * conversations may share one credential handle (SSPI allows it).
+ */
+#ifndef SSPIX_CLIENT_CONV_H
+#define SSPIX_CLIENT_CONV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sspix/sspix.h>
+
+#include "common/buf.h"
+#include "wire/frame.h"
+
+/* Exit codes of sspix-client (documented in sspix-client(1)). */
+enum client_exit {
+    CLIENT_EXIT_OK = 0,
+    CLIENT_EXIT_USAGE = 1,
+    CLIENT_EXIT_CONN = 2,      /* refused, reset, timeout */
+    CLIENT_EXIT_AUTH = 3,      /* our side of the authentication failed (SEC_E_*) */
+    CLIENT_EXIT_NO_MUTUAL = 4, /* the server did not prove its identity */
+    CLIENT_EXIT_PROTOCOL = 5,  /* message protection or protocol error */
+    CLIENT_EXIT_LOAD = 6,      /* a load run had failures */
+};
+
+enum client_mode { CLIENT_MODE_GREET = 0, CLIENT_MODE_ECHO = 1 };
+
+/* Largest handshake token accepted from the server (the server's default too). */
+#define CLIENT_MAX_TOKEN 65536u
+/* Slack above --max-message for a received protected message's trailer and
+ * length fields (the trailer itself is bounded by this too). */
+#define CLIENT_MESSAGE_SLACK 65536u
+
+/* What every conversation of a run shares; read-only while they run. */
+struct client_params {
+    PSecurityFunctionTableA sspi;
+    CredHandle *cred; /* one outbound credential for all conversations */
+    const char *spn;
+    ULONG isc_req;      /* ISC_REQ_* asked for (ISC_REQ_ALLOCATE_MEMORY is added) */
+    int require_mutual; /* fail unless ISC_RET_MUTUAL_AUTH on completion */
+    enum client_mode mode;
+    uint32_t max_message; /* largest plaintext sent or accepted */
+};
+
+enum client_conv_state {
+    CONV_HANDSHAKE,  /* InitializeSecurityContext returned CONTINUE: a token is due */
+    CONV_GREET,      /* authenticated; reading the greeting to EOF */
+    CONV_ECHO_IDLE,  /* authenticated; the caller may send a message or end */
+    CONV_ECHO_WAIT,  /* a message was sent; its echo is due */
+    CONV_CLOSING,    /* the end-of-session frame was queued; waiting for EOF */
+    CONV_DONE,       /* finished successfully */
+    CONV_FAILED,     /* finished with an error: exit_code, reason, message */
+};
+
+struct client_conv {
+    const struct client_params *p;
+    enum client_conv_state state;
+    CtxtHandle ctx;
+    int have_ctx;
+    ULONG attrs; /* ISC_RET_* from the last InitializeSecurityContext */
+    int legs;    /* handshake tokens sent plus received */
+    SECURITY_STATUS status;
+    ULONG trailer_size; /* SECPKG_ATTR_SIZES cbSecurityTrailer (echo mode) */
+
+    sspix_framedec dec; /* handshake tokens, then echo frames */
+    sspix_writer out;   /* bytes queued for the server */
+    size_t out_sent;    /* of out, already written */
+    sspix_writer greet; /* greet mode: the message read so far */
+
+    uint8_t *expect; /* echo: the plaintext whose echo is due (owned) */
+    size_t expect_len;
+    uint64_t messages, bytes; /* echo: verified round trips and their plaintext bytes */
+    uint8_t *text;            /* the last decrypted greeting or echo (owned) */
+    size_t text_len;
+
+    enum client_exit exit_code; /* set when state is CONV_FAILED */
+    char reason[96];            /* short key for the load summary, e.g. "SEC_E_TARGET_UNKNOWN" */
+    char message[1024];         /* the full explanation, one line */
+};
+
+/* Set up c; no SSPI call, no allocation. */
+void client_conv_init(struct client_conv *c, const struct client_params *p);
+
+/* Release everything c holds (context, buffers). Safe more than once. */
+void client_conv_free(struct client_conv *c);
+
+/* The first InitializeSecurityContext; queues its token. Returns c->state. */
+enum client_conv_state client_conv_start(struct client_conv *c);
+
+/* Bytes queued for the server: *data / *len (len 0: nothing to send). */
+void client_conv_pending(const struct client_conv *c, const uint8_t **data, size_t *len);
+
+/* n bytes of the pending ones were written. */
+void client_conv_sent(struct client_conv *c, size_t n);
+
+/* Nonzero when the conversation waits for bytes from the server. */
+int client_conv_wants_read(const struct client_conv *c);
+
+/* Bytes from the server, any split. Returns c->state. */
+enum client_conv_state client_conv_feed(struct client_conv *c, const uint8_t *data, size_t n);
+
+/* The server closed the connection (err 0) or it failed with errno err. */
+enum client_conv_state client_conv_eof(struct client_conv *c, int err);
+
+/* Echo mode, in CONV_ECHO_IDLE: encrypt and queue one message (len may be 0). */
+enum client_conv_state client_conv_send(struct client_conv *c, const void *msg, size_t len);
+
+/* Echo mode, in CONV_ECHO_IDLE: queue the end-of-session frame. */
+enum client_conv_state client_conv_end(struct client_conv *c);
+
+/* Mark the conversation failed (e.g. a timeout seen by the driver); the first
+ * failure wins. reason is a short key, the message is printf-style. */
+void client_conv_fail(struct client_conv *c, enum client_exit code, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Nonzero once the handshake completed (and mutual authentication was checked). */
+int client_conv_authenticated(const struct client_conv *c);
+
+/* What the conversation waits for, for timeout messages: "during the
+ * handshake", "waiting for the greeting", ... ("" when it waits for nothing). */
+const char *client_conv_waiting(const struct client_conv *c);
+
+/* ISC_RET_* flags as names, space separated, into buf. Returns buf. */
+const char *client_flag_names(ULONG flags, char *buf, size_t size);
+
+#endif /* SSPIX_CLIENT_CONV_H */

@@ -1,0 +1,754 @@
+/*
+ * sspix-client - the client of Microsoft's SSPI sockets sample, on sspix.
+ *
+ * Connects to an sspix-server (or any server speaking the sample's protocol),
+ * authenticates with Negotiate or Kerberos through the SSPI function table,
+ * insists that the server proves its identity (ISC_RET_MUTUAL_AUTH), then
+ * decrypts the server's greeting or runs an echo session of protected
+ * messages. With --connections/--parallel it is a load generator.
+ * See sspix-client(1) for options, output and exit codes.
+ */
+#define SECURITY_WIN32
+#include <sspix/sspix.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client_conv.h"
+#include "client_load.h"
+#include "client_net.h"
+
+#define PROG "sspix-client"
+#define DEFAULT_PORT 2000
+#define DEFAULT_TIMEOUT 10.0
+#define DEFAULT_MAX_MESSAGE 65536u
+#define MAX_MAX_MESSAGE (64u * 1024u * 1024u)
+#define PASSWORD_MAX 1024
+
+struct opts {
+    const char *host;
+    unsigned port;
+    const char *spn;
+    char spn_buf[1100];
+    const char *package;
+    const char *user, *domain, *password_file;
+    enum client_mode mode;
+    const char *message;
+    long long size; /* -1: not given */
+    unsigned long count;
+    unsigned long connections;
+    unsigned long parallel;
+    int load;
+    unsigned threads;
+    double timeout;
+    unsigned long max_message;
+    int allow_no_mutual;
+    int quiet;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: " PROG " HOST [options]\n"
+            "Authenticate to an SSPI sockets-sample server with mutual authentication.\n"
+            "\n"
+            "  --port P              TCP port (default %d)\n"
+            "  --spn SPN             service principal (default host/HOST)\n"
+            "  --package NAME        Negotiate (default) or Kerberos\n"
+            "  --user U --domain D --password-file F\n"
+            "                        log on with a password (first line of F) instead of the ccache\n"
+            "  --mode greet|echo     read the server's greeting (default), or echo protected messages\n"
+            "  --message TEXT        echo: send TEXT (default: one message per stdin line)\n"
+            "  --size N --count M    echo: send M messages of N pseudo-random bytes\n"
+            "  --connections N       load generator: N connections in total\n"
+            "  --parallel P          load generator: at most P in flight\n"
+            "  --threads T           load generator: event-loop threads (default: CPUs, max 8)\n"
+            "  --timeout SEC         bound on each connect and each wait for the server (default 10)\n"
+            "  --max-message BYTES   largest message sent or accepted (default %u)\n"
+            "  --allow-no-mutual     do not ask for or require mutual authentication\n"
+            "  --quiet               print only the greeting / echoes / summary and errors\n"
+            "  --help, --version\n"
+            "\n"
+            "Exit: 0 ok, 1 usage, 2 connection error, 3 authentication failed, 4 server did not\n"
+            "prove its identity, 5 message protection or protocol error, 6 load run had failures.\n",
+            DEFAULT_PORT, DEFAULT_MAX_MESSAGE);
+}
+
+static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die_usage(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, PROG ": ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '" PROG " --help'.\n");
+    exit(CLIENT_EXIT_USAGE);
+}
+
+static unsigned long long parse_num(const char *opt, const char *s, unsigned long long lo, unsigned long long hi)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-' || *s == '\0')
+        die_usage("%s needs a non-negative integer", opt);
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < lo || v > hi) {
+        fprintf(stderr, PROG ": %s must be an integer from %llu to %llu, not '%s'\n", opt, lo, hi, s);
+        exit(CLIENT_EXIT_USAGE);
+    }
+    return v;
+}
+
+enum {
+    OPT_PORT = 256,
+    OPT_SPN,
+    OPT_PACKAGE,
+    OPT_USER,
+    OPT_DOMAIN,
+    OPT_PASSWORD_FILE,
+    OPT_MODE,
+    OPT_MESSAGE,
+    OPT_SIZE,
+    OPT_COUNT,
+    OPT_CONNECTIONS,
+    OPT_PARALLEL,
+    OPT_THREADS,
+    OPT_TIMEOUT,
+    OPT_MAX_MESSAGE,
+    OPT_ALLOW_NO_MUTUAL,
+    OPT_QUIET,
+    OPT_HELP,
+    OPT_VERSION,
+};
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, OPT_PORT},
+        {"spn", required_argument, NULL, OPT_SPN},
+        {"package", required_argument, NULL, OPT_PACKAGE},
+        {"user", required_argument, NULL, OPT_USER},
+        {"domain", required_argument, NULL, OPT_DOMAIN},
+        {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+        {"mode", required_argument, NULL, OPT_MODE},
+        {"message", required_argument, NULL, OPT_MESSAGE},
+        {"size", required_argument, NULL, OPT_SIZE},
+        {"count", required_argument, NULL, OPT_COUNT},
+        {"connections", required_argument, NULL, OPT_CONNECTIONS},
+        {"parallel", required_argument, NULL, OPT_PARALLEL},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
+        {"allow-no-mutual", no_argument, NULL, OPT_ALLOW_NO_MUTUAL},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    int ch, have_conn = 0, have_par = 0;
+
+    memset(o, 0, sizeof(*o));
+    o->port = DEFAULT_PORT;
+    o->package = "Negotiate";
+    o->mode = CLIENT_MODE_GREET;
+    o->size = -1;
+    o->timeout = DEFAULT_TIMEOUT;
+    o->max_message = DEFAULT_MAX_MESSAGE;
+    o->connections = 1;
+
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "hqV", longopts, NULL)) != -1) {
+        switch (ch) {
+        case OPT_PORT: o->port = (unsigned)parse_num("--port", optarg, 1, 65535); break;
+        case OPT_SPN: o->spn = optarg; break;
+        case OPT_PACKAGE:
+            if (strcasecmp(optarg, "Negotiate") == 0)
+                o->package = "Negotiate";
+            else if (strcasecmp(optarg, "Kerberos") == 0)
+                o->package = "Kerberos";
+            else
+                die_usage("--package must be Negotiate or Kerberos, not '%s'", optarg);
+            break;
+        case OPT_USER: o->user = optarg; break;
+        case OPT_DOMAIN: o->domain = optarg; break;
+        case OPT_PASSWORD_FILE: o->password_file = optarg; break;
+        case OPT_MODE:
+            if (strcmp(optarg, "greet") == 0)
+                o->mode = CLIENT_MODE_GREET;
+            else if (strcmp(optarg, "echo") == 0)
+                o->mode = CLIENT_MODE_ECHO;
+            else
+                die_usage("--mode must be greet or echo, not '%s'", optarg);
+            break;
+        case OPT_MESSAGE: o->message = optarg; break;
+        case OPT_SIZE: o->size = (long long)parse_num("--size", optarg, 0, MAX_MAX_MESSAGE + 1ull); break;
+        case OPT_COUNT: o->count = (unsigned long)parse_num("--count", optarg, 1, 1000000000ull); break;
+        case OPT_CONNECTIONS:
+            o->connections = (unsigned long)parse_num("--connections", optarg, 1, 1000000000ull);
+            have_conn = 1;
+            break;
+        case OPT_PARALLEL:
+            o->parallel = (unsigned long)parse_num("--parallel", optarg, 1, 1000000ull);
+            have_par = 1;
+            break;
+        case OPT_THREADS: o->threads = (unsigned)parse_num("--threads", optarg, 1, 64); break;
+        case OPT_TIMEOUT: {
+            char *end;
+            errno = 0;
+            double t = strtod(optarg, &end);
+            if (errno != 0 || *end != '\0' || !(t > 0.0) || t > 86400.0)
+                die_usage("--timeout must be a number of seconds above 0 (at most 86400), not '%s'", optarg);
+            o->timeout = t;
+            break;
+        }
+        case OPT_MAX_MESSAGE:
+            o->max_message = (unsigned long)parse_num("--max-message", optarg, 1, MAX_MAX_MESSAGE);
+            break;
+        case OPT_ALLOW_NO_MUTUAL: o->allow_no_mutual = 1; break;
+        case 'q':
+        case OPT_QUIET: o->quiet = 1; break;
+        case 'h':
+        case OPT_HELP: usage(stdout); exit(0);
+        case 'V':
+        case OPT_VERSION: printf(PROG " (sspix) %s\n", sspix_version()); exit(0);
+        default:
+            if (optopt >= OPT_PORT)
+                die_usage("option '%s' needs a value", argv[optind - 1]);
+            die_usage("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        die_usage("%s", "missing HOST");
+    o->host = argv[optind++];
+    if (optind < argc)
+        die_usage("unexpected argument '%s'", argv[optind]);
+
+    if (o->spn == NULL) {
+        snprintf(o->spn_buf, sizeof(o->spn_buf), "host/%s", o->host);
+        o->spn = o->spn_buf;
+    }
+    if ((o->domain || o->password_file) && !o->user)
+        die_usage("%s", "--domain and --password-file go with --user");
+    if (o->user && !o->password_file)
+        die_usage("%s", "--user needs --password-file");
+    if (o->mode == CLIENT_MODE_GREET && (o->message || o->size >= 0 || o->count))
+        die_usage("%s", "--message, --size and --count need --mode echo");
+    if (o->message && o->size >= 0)
+        die_usage("%s", "--message and --size exclude each other");
+    if (o->count && !o->message && o->size < 0)
+        die_usage("%s", "--count goes with --message or --size");
+    o->load = have_conn || have_par;
+    if (!o->load && o->threads)
+        die_usage("%s", "--threads goes with --connections/--parallel");
+    if (o->load) {
+        if (!have_par)
+            o->parallel = o->connections < 100 ? o->connections : 100;
+        if (o->parallel > o->connections)
+            o->parallel = o->connections;
+        if (o->mode == CLIENT_MODE_ECHO && !o->message && o->size < 0)
+            die_usage("%s", "a load run in echo mode needs --message or --size (stdin is for one connection)");
+        if (o->threads == 0) {
+            long n = sysconf(_SC_NPROCESSORS_ONLN);
+            o->threads = n < 1 ? 1 : n > 8 ? 8 : (unsigned)n;
+        }
+    }
+    if (o->count == 0)
+        o->count = 1;
+}
+
+/* ---- credentials -------------------------------------------------------------- */
+
+/* First line of path, without its newline, into buf. Warns when the file can
+ * be read by everyone. Returns 0 or -1 (message printed). */
+static int read_password(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    struct stat st;
+    if (fd < 0) {
+        fprintf(stderr, PROG ": cannot open the password file %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, PROG ": the password file %s is not a regular file\n", path);
+        close(fd);
+        return -1;
+    }
+    if (st.st_mode & S_IROTH)
+        fprintf(stderr, PROG ": warning: the password file %s is readable by everyone; chmod o-r it\n", path);
+    size_t got = 0;
+    while (got < size - 1) {
+        ssize_t n = read(fd, buf + got, size - 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            fprintf(stderr, PROG ": cannot read the password file %s: %s\n", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+        if (memchr(buf, '\n', got) != NULL)
+            break;
+    }
+    close(fd);
+    char *nl = memchr(buf, '\n', got);
+    if (nl == NULL && got == size - 1) {
+        fprintf(stderr, PROG ": the first line of %s is longer than %zu bytes\n", path, size - 2);
+        return -1;
+    }
+    size_t len = nl ? (size_t)(nl - buf) : got;
+    if (len > 0 && buf[len - 1] == '\r')
+        len--;
+    buf[len] = '\0';
+    if (len == 0 || memchr(buf, '\0', len) != NULL) {
+        fprintf(stderr, PROG ": the first line of %s is empty or holds a NUL byte\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int acquire(PSecurityFunctionTableA t, const struct opts *o, CredHandle *cred)
+{
+    char password[PASSWORD_MAX + 2];
+    SEC_WINNT_AUTH_IDENTITY_A id;
+    void *auth = NULL;
+    TimeStamp expiry;
+
+    if (o->user) {
+        if (read_password(o->password_file, password, sizeof(password)) != 0)
+            return CLIENT_EXIT_USAGE;
+        memset(&id, 0, sizeof(id));
+        id.User = (unsigned char *)o->user;
+        id.UserLength = (ULONG)strlen(o->user);
+        id.Domain = (unsigned char *)(o->domain ? o->domain : "");
+        id.DomainLength = (ULONG)strlen((const char *)id.Domain);
+        id.Password = (unsigned char *)password;
+        id.PasswordLength = (ULONG)strlen(password);
+        id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+        auth = &id;
+    }
+    SECURITY_STATUS st = t->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)o->package, SECPKG_CRED_OUTBOUND, NULL,
+                                                      auth, NULL, NULL, cred, &expiry);
+    if (o->user)
+        explicit_bzero(password, sizeof(password));
+    if (st != SEC_E_OK) {
+        fprintf(stderr, PROG ": AcquireCredentialsHandle(%s) failed: %s (0x%08x): %s\n", o->package,
+                sspix_status_name(st), (unsigned)st, sspix_last_error());
+        return CLIENT_EXIT_AUTH;
+    }
+    return 0;
+}
+
+/* ---- output -------------------------------------------------------------------- */
+
+/* Untrusted text from the server: control characters are shown escaped so the
+ * server cannot drive the terminal; UTF-8 passes through. */
+static void print_text(FILE *f, const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < 0x20 || s[i] == 0x7f) {
+            if (s[i] == '\t')
+                fputc('\t', f);
+            else
+                fprintf(f, "\\x%02x", s[i]);
+        } else {
+            fputc(s[i], f);
+        }
+    }
+}
+
+static void print_details(PSecurityFunctionTableA t, struct client_conv *c, const char *peer)
+{
+    SecPkgContext_PackageInfoA pi;
+    SecPkgContext_NativeNamesA nn;
+    SECURITY_STATUS st;
+    char flags[512];
+
+    printf("connected:  %s\n", peer);
+    if ((st = t->QueryContextAttributesA(&c->ctx, SECPKG_ATTR_PACKAGE_INFO, &pi)) == SEC_E_OK) {
+        printf("package:    %s\n", pi.PackageInfo->Name);
+        t->FreeContextBuffer(pi.PackageInfo);
+    } else {
+        printf("package:    ? (%s)\n", sspix_status_name(st));
+    }
+    if ((st = t->QueryContextAttributesA(&c->ctx, SECPKG_ATTR_NATIVE_NAMES, &nn)) == SEC_E_OK) {
+        printf("client:     %s\nserver:     %s\n", nn.sClientName, nn.sServerName);
+        t->FreeContextBuffer(nn.sClientName);
+        t->FreeContextBuffer(nn.sServerName);
+    } else {
+        printf("client:     ? (%s)\nserver:     ? (%s)\n", sspix_status_name(st), sspix_status_name(st));
+    }
+    printf("mutual:     %s\n", (c->attrs & ISC_RET_MUTUAL_AUTH) ? "yes, the server proved its identity" : "no");
+    printf("flags:      0x%08x %s\n", (unsigned)c->attrs, client_flag_names(c->attrs, flags, sizeof(flags)));
+    printf("legs:       %d\n", c->legs);
+    fflush(stdout);
+}
+
+/* ---- one connection ------------------------------------------------------------ */
+
+struct single {
+    PSecurityFunctionTableA t;
+    const struct opts *o;
+    struct client_conv *c;
+    int fd;
+    char peer[96];
+    int printed;
+    uint8_t rbuf[65536];
+};
+
+/* Wait up to the timeout for events on s->fd. Returns 1 ready, 0 timeout, -1 error. */
+static int wait_fd(struct single *s, short events)
+{
+    struct pollfd p = {s->fd, events, 0};
+    int ms = (int)ceil(s->o->timeout * 1000.0);
+    for (;;) {
+        int rc = poll(&p, 1, ms);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        return rc < 0 ? -1 : rc > 0;
+    }
+}
+
+/* Move bytes until the conversation ends or waits for the caller (echo idle). */
+static void pump(struct single *s)
+{
+    struct client_conv *c = s->c;
+    for (;;) {
+        if (!s->printed && client_conv_authenticated(c)) {
+            s->printed = 1;
+            if (!s->o->quiet)
+                print_details(s->t, c, s->peer);
+        }
+        if (c->state == CONV_DONE || c->state == CONV_FAILED)
+            return;
+        const uint8_t *data;
+        size_t len;
+        client_conv_pending(c, &data, &len);
+        while (len > 0) {
+            ssize_t n = send(s->fd, data, len, MSG_NOSIGNAL);
+            if (n > 0) {
+                client_conv_sent(c, (size_t)n);
+                client_conv_pending(c, &data, &len);
+                continue;
+            }
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                int w = wait_fd(s, POLLOUT);
+                if (w > 0)
+                    continue;
+                if (w == 0)
+                    client_conv_fail(c, CLIENT_EXIT_CONN, "send: timeout",
+                                     "the server did not take our data within %g s", s->o->timeout);
+                else
+                    client_conv_fail(c, CLIENT_EXIT_CONN, "poll", "poll: %s", strerror(errno));
+                return;
+            }
+            int e = errno;
+            if (c->state == CONV_HANDSHAKE && c->legs <= 1)
+                client_conv_fail(c, CLIENT_EXIT_CONN, "send", "sending our first token failed: %s", strerror(e));
+            else
+                client_conv_eof(c, e); /* the server went away; the state says what was due */
+            return;
+        }
+        if (c->state == CONV_ECHO_IDLE)
+            return;
+        if (!client_conv_wants_read(c))
+            return;
+        int w = wait_fd(s, POLLIN);
+        if (w <= 0) {
+            if (w == 0)
+                client_conv_fail(c, CLIENT_EXIT_CONN, "timeout", "no answer from the server within %g s %s",
+                                 s->o->timeout, client_conv_waiting(c));
+            else
+                client_conv_fail(c, CLIENT_EXIT_CONN, "poll", "poll: %s", strerror(errno));
+            return;
+        }
+        ssize_t n = recv(s->fd, s->rbuf, sizeof(s->rbuf), 0);
+        if (n > 0)
+            client_conv_feed(c, s->rbuf, (size_t)n);
+        else if (n == 0)
+            client_conv_eof(c, 0);
+        else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+            client_conv_eof(c, errno);
+    }
+}
+
+/* Send one echo message and wait for its echo; print it when it is text. */
+static int echo_one(struct single *s, const void *msg, size_t len, int show)
+{
+    client_conv_send(s->c, msg, len);
+    pump(s);
+    if (s->c->state != CONV_ECHO_IDLE)
+        return -1;
+    if (show) {
+        print_text(stdout, s->c->text, s->c->text_len);
+        fputc('\n', stdout);
+        fflush(stdout);
+    }
+    return 0;
+}
+
+static uint64_t rng_next(uint64_t *x)
+{
+    /* xorshift64*: test data, not secrets. */
+    *x ^= *x >> 12;
+    *x ^= *x << 25;
+    *x ^= *x >> 27;
+    return *x * 2685821657736338717ull;
+}
+
+static void fill_random(uint8_t *buf, size_t n, uint64_t *seed)
+{
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (uint8_t)(rng_next(seed) >> 56);
+}
+
+static int run_echo(struct single *s)
+{
+    const struct opts *o = s->o;
+    if (o->message) {
+        for (unsigned long i = 0; i < o->count; i++)
+            if (echo_one(s, o->message, strlen(o->message), !o->quiet || i == 0) != 0)
+                return -1;
+    } else if (o->size >= 0) {
+        uint8_t *buf = malloc((size_t)o->size + 1);
+        uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ull;
+        if (buf == NULL) {
+            client_conv_fail(s->c, CLIENT_EXIT_PROTOCOL, "out of memory", "out of memory");
+            return -1;
+        }
+        for (unsigned long i = 0; i < o->count; i++) {
+            fill_random(buf, (size_t)o->size, &seed);
+            if (echo_one(s, buf, (size_t)o->size, 0) != 0) {
+                free(buf);
+                return -1;
+            }
+        }
+        free(buf);
+    } else {
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        while ((n = getline(&line, &cap, stdin)) >= 0) {
+            if (n > 0 && line[n - 1] == '\n')
+                n--;
+            if (echo_one(s, line, (size_t)n, 1) != 0) {
+                free(line);
+                return -1;
+            }
+        }
+        free(line);
+    }
+    client_conv_end(s->c);
+    pump(s);
+    return s->c->state == CONV_DONE ? 0 : -1;
+}
+
+static int run_single(PSecurityFunctionTableA t, const struct opts *o, const struct client_params *p,
+                      const struct client_addrs *addrs)
+{
+    struct single *s = calloc(1, sizeof(*s));
+    struct client_conv conv;
+    int which = 0, err = 0, rc;
+    if (s == NULL) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return CLIENT_EXIT_CONN;
+    }
+    s->t = t;
+    s->o = o;
+    s->c = &conv;
+    s->fd = client_connect_any(addrs, o->timeout, &which, &err);
+    if (s->fd < 0) {
+        char a[96];
+        if (addrs->count == 1)
+            client_addr_str((const struct sockaddr *)&addrs->addr[0], a, sizeof(a));
+        else
+            snprintf(a, sizeof(a), "port %u, %d addresses", o->port, addrs->count);
+        fprintf(stderr, PROG ": cannot connect to %s (%s): %s\n", o->host, a,
+                err == ETIMEDOUT ? "timed out" : strerror(err));
+        free(s);
+        return CLIENT_EXIT_CONN;
+    }
+    client_addr_str((const struct sockaddr *)&addrs->addr[which], s->peer, sizeof(s->peer));
+
+    client_conv_init(&conv, p);
+    client_conv_start(&conv);
+    pump(s);
+    if (conv.state == CONV_ECHO_IDLE)
+        run_echo(s);
+    if (conv.state == CONV_DONE) {
+        if (o->mode == CLIENT_MODE_GREET) {
+            if (!o->quiet)
+                printf("greeting:   ");
+            print_text(stdout, conv.text, conv.text_len);
+            fputc('\n', stdout);
+        } else if (!o->quiet) {
+            printf("echo:       %llu message(s), %llu bytes, every echo verified\n",
+                   (unsigned long long)conv.messages, (unsigned long long)conv.bytes);
+        }
+        rc = CLIENT_EXIT_OK;
+    } else {
+        fflush(stdout);
+        fprintf(stderr, PROG ": %s\n", conv.message[0] ? conv.message : "the conversation did not finish");
+        rc = conv.state == CONV_FAILED ? (int)conv.exit_code : CLIENT_EXIT_PROTOCOL;
+    }
+    close(s->fd);
+    client_conv_free(&conv);
+    free(s);
+    return rc;
+}
+
+/* ---- load generator ------------------------------------------------------------- */
+
+static double pct_ms(const uint32_t *sorted, size_t n, double pct)
+{
+    if (n == 0)
+        return 0.0;
+    size_t idx = (size_t)ceil(pct / 100.0 * (double)n);
+    idx = idx == 0 ? 0 : idx - 1;
+    if (idx >= n)
+        idx = n - 1;
+    return sorted[idx] / 1000.0;
+}
+
+static void raise_nofile(unsigned long want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && want + 64 > rl.rlim_cur)
+        fprintf(stderr, PROG ": warning: --parallel %lu needs about %lu file descriptors; the limit is %llu "
+                        "(raise it with ulimit -n)\n",
+                want, want + 64, (unsigned long long)rl.rlim_cur);
+}
+
+static int run_load(const struct opts *o, const struct client_params *p, const struct client_addrs *addrs)
+{
+    struct client_load_params lp;
+    struct client_load_result res;
+    char err[256] = "";
+    uint8_t *msg = NULL;
+    char a[96];
+
+    memset(&lp, 0, sizeof(lp));
+    lp.conv = p;
+    lp.addrs = addrs;
+    lp.connections = o->connections;
+    lp.parallel = (unsigned)o->parallel;
+    lp.threads = o->threads;
+    lp.timeout = o->timeout;
+    lp.count = o->count;
+    if (o->mode == CLIENT_MODE_ECHO) {
+        if (o->message) {
+            lp.msg = (const uint8_t *)o->message;
+            lp.msg_len = strlen(o->message);
+        } else {
+            uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ull;
+            msg = malloc((size_t)o->size + 1);
+            if (msg == NULL) {
+                fprintf(stderr, PROG ": out of memory\n");
+                return CLIENT_EXIT_LOAD;
+            }
+            fill_random(msg, (size_t)o->size, &seed);
+            lp.msg = msg;
+            lp.msg_len = (size_t)o->size;
+        }
+    }
+    raise_nofile(o->parallel);
+    if (!o->quiet)
+        printf("load:       %lu connection(s), at most %lu in flight, %u thread(s), %s, %s mode, %s (%s)\n",
+               o->connections, o->parallel, lp.threads > lp.parallel ? lp.parallel : lp.threads, o->package,
+               o->mode == CLIENT_MODE_GREET ? "greet" : "echo", o->host,
+               client_addr_str((const struct sockaddr *)&addrs->addr[0], a, sizeof(a)));
+    fflush(stdout);
+    if (client_load_run(&lp, &res, err, sizeof(err)) != 0) {
+        fprintf(stderr, PROG ": load generator: %s\n", err);
+        free(msg);
+        client_load_result_free(&res);
+        return CLIENT_EXIT_LOAD;
+    }
+    free(msg);
+    printf("result:     %lu ok, %lu failed in %.3f s: %.1f handshakes/s\n", res.ok, res.failed, res.seconds,
+           res.seconds > 0 ? (double)res.ok / res.seconds : 0.0);
+    if (res.n_lat > 0) {
+        printf("latency:    %-31s p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n",
+               "connect -> authenticated:", pct_ms(res.auth_us, res.n_lat, 50), pct_ms(res.auth_us, res.n_lat, 90),
+               pct_ms(res.auth_us, res.n_lat, 99), pct_ms(res.auth_us, res.n_lat, 100));
+        printf("latency:    %-31s p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n",
+               o->mode == CLIENT_MODE_GREET ? "connect -> greeting decrypted:" : "connect -> echo session done:",
+               pct_ms(res.done_us, res.n_lat, 50), pct_ms(res.done_us, res.n_lat, 90),
+               pct_ms(res.done_us, res.n_lat, 99), pct_ms(res.done_us, res.n_lat, 100));
+    }
+    if (res.failed > 0) {
+        printf("failures by reason:\n");
+        for (unsigned i = 0; i < res.n_reasons; i++)
+            printf("  %8lu  %s (exit %d), e.g.: %s\n", res.reasons[i].count, res.reasons[i].reason,
+                   (int)res.reasons[i].exit_code, res.reasons[i].example);
+        if (res.other_reasons)
+            printf("  %8lu  other reasons\n", res.other_reasons);
+    }
+    fflush(stdout);
+    int rc = res.failed ? CLIENT_EXIT_LOAD : CLIENT_EXIT_OK;
+    client_load_result_free(&res);
+    return rc;
+}
+
+/* ---- main ------------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    struct client_addrs addrs;
+    struct client_params p;
+    CredHandle cred;
+    char err[512];
+    int rc;
+
+    parse_opts(argc, argv, &o);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (client_resolve(o.host, (uint16_t)o.port, &addrs, err, sizeof(err)) != 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return CLIENT_EXIT_CONN;
+    }
+    PSecurityFunctionTableA t = InitSecurityInterfaceA();
+    if ((rc = acquire(t, &o, &cred)) != 0)
+        return rc;
+
+    memset(&p, 0, sizeof(p));
+    p.sspi = t;
+    p.cred = &cred;
+    p.spn = o.spn;
+    p.isc_req = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |
+                (o.allow_no_mutual ? 0 : ISC_REQ_MUTUAL_AUTH);
+    p.require_mutual = !o.allow_no_mutual;
+    p.mode = o.mode;
+    p.max_message = (uint32_t)o.max_message;
+
+    rc = o.load ? run_load(&o, &p, &addrs) : run_single(t, &o, &p, &addrs);
+    t->FreeCredentialsHandle(&cred);
+    fflush(stdout);
+    return rc;
+}

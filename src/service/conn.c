@@ -1,0 +1,434 @@
+/*
+ * conn.c - the protocol-independent half of a server connection: the SSPI
+ * calls (the seed's GenServerContext), the outcome bookkeeping and the log
+ * line. The wire format is in proto_*.c.
+ */
+#include "service/conn.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What every handshake asks for (the issue's list). ASC_REQ_ALLOCATE_MEMORY
+ * only changes who allocates the output token: the package allocates one of
+ * the right size instead of us keeping a cbMaxToken (48 KB) buffer per
+ * connection. */
+#define CONN_ASC_REQ                                                                                                   \
+    (ASC_REQ_MUTUAL_AUTH | ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT |                      \
+     ASC_REQ_SEQUENCE_DETECT | ASC_REQ_ALLOCATE_MEMORY)
+
+/* Output may hold one handshake token or one echo reply per frame decoded
+ * from one read (the engine reads at most SSPIX_CONN_READ_MAX bytes and stops
+ * reading while output is pending), plus the frame being completed. */
+#define SSPIX_CONN_READ_MAX (16u * 1024u)
+
+/* ---- the shared credential ---------------------------------------------- */
+
+SECURITY_STATUS sspix_svc_cred_acquire(const char *package, const char *spn, const char *keytab,
+                                       const struct sspix_svc_limits *limits, sspix_svc_cred **out)
+{
+    *out = NULL;
+    sspix_svc_cred *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    c->sspi = InitSecurityInterfaceA();
+    c->limits = *limits;
+    snprintf(c->package, sizeof(c->package), "%s", package);
+    snprintf(c->principal, sizeof(c->principal), "%s", spn ? spn : "any");
+    SSPIX_AUTH_STORE_A store = {.Magic = SSPIX_AUTH_STORE_MAGIC, .Keytab = keytab};
+    TimeStamp expiry;
+    SECURITY_STATUS st = c->sspi->AcquireCredentialsHandleA((SEC_CHAR *)spn, (SEC_CHAR *)package, SECPKG_CRED_INBOUND,
+                                                            NULL, keytab ? &store : NULL, NULL, NULL, &c->handle,
+                                                            &expiry);
+    if (st != SEC_E_OK) {
+        free(c);
+        return st;
+    }
+    atomic_init(&c->refs, 1);
+    *out = c;
+    return SEC_E_OK;
+}
+
+sspix_svc_cred *sspix_svc_cred_ref(sspix_svc_cred *c)
+{
+    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+    return c;
+}
+
+void sspix_svc_cred_unref(sspix_svc_cred *c)
+{
+    if (c == NULL)
+        return;
+    if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1) {
+        c->sspi->FreeCredentialsHandle(&c->handle);
+        free(c);
+    }
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static size_t out_max(const struct sspix_svc_limits *l)
+{
+    size_t unit = (l->max_token > l->max_message ? l->max_token : l->max_message) + SSPIX_SVC_MAX_TRAILER + 16;
+    return 2 * unit + SSPIX_CONN_READ_MAX;
+}
+
+void sspix_conn_init(sspix_conn *c, sspix_svc_cred *cred)
+{
+    memset(c, 0, sizeof(*c));
+    c->cred = sspix_svc_cred_ref(cred);
+    c->status = SEC_E_OK;
+    SecInvalidateHandle(&c->ctx);
+    sspix_writer_init_heap(&c->out, out_max(&cred->limits));
+    switch (cred->limits.proto) {
+    case SSPIX_SVC_PROTO_MS:
+    default: c->proto = &sspix_proto_ms; break;
+    }
+    c->proto->init(c);
+}
+
+/* No more SSPI work: drop the context and the protocol's input buffers. */
+static void retire(sspix_conn *c)
+{
+    c->phase = SSPIX_CONN_DONE;
+    if (c->have_ctx) {
+        c->cred->sspi->DeleteSecurityContext(&c->ctx);
+        c->have_ctx = false;
+    }
+    c->proto->release(c);
+}
+
+void sspix_conn_free(sspix_conn *c)
+{
+    if (c->cred == NULL)
+        return;
+    retire(c);
+    sspix_writer_free(&c->out);
+    free(c->client);
+    free(c->package);
+    free(c->detail);
+    c->client = c->package = c->detail = NULL;
+    sspix_svc_cred_unref(c->cred);
+    c->cred = NULL;
+}
+
+int sspix_conn_fail(sspix_conn *c, const char *reason, const char *detail)
+{
+    if (c->phase == SSPIX_CONN_DONE)
+        return SSPIX_CONN_CLOSE;
+    c->reason = reason;
+    if (detail != NULL && *detail != '\0' && c->detail == NULL)
+        c->detail = strdup(detail);
+    retire(c);
+    return SSPIX_CONN_CLOSE;
+}
+
+int sspix_conn_finish(sspix_conn *c)
+{
+    retire(c);
+    return SSPIX_CONN_CLOSE;
+}
+
+int sspix_conn_feed(sspix_conn *c, const uint8_t *in, size_t n)
+{
+    if (c->phase == SSPIX_CONN_DONE)
+        return SSPIX_CONN_CLOSE;
+    c->bytes_in += n;
+    return c->proto->feed(c, in, n);
+}
+
+int sspix_conn_eof(sspix_conn *c)
+{
+    if (c->phase == SSPIX_CONN_DONE)
+        return SSPIX_CONN_CLOSE;
+    return c->proto->eof(c);
+}
+
+void sspix_conn_abort(sspix_conn *c, const char *reason)
+{
+    size_t pending;
+    sspix_conn_pending(c, &pending);
+    if (c->reason == NULL && (c->phase != SSPIX_CONN_DONE || pending > 0))
+        c->reason = reason;
+    retire(c);
+    sspix_writer_free(&c->out);
+    c->out_sent = 0;
+}
+
+const uint8_t *sspix_conn_pending(const sspix_conn *c, size_t *len)
+{
+    size_t have = sspix_writer_len(&c->out);
+    *len = have - c->out_sent;
+    return *len ? sspix_writer_data(&c->out) + c->out_sent : NULL;
+}
+
+void sspix_conn_sent(sspix_conn *c, size_t n)
+{
+    size_t have = sspix_writer_len(&c->out);
+    c->out_sent += n < have - c->out_sent ? n : have - c->out_sent;
+    c->bytes_out += n;
+    if (c->out_sent == have) {
+        sspix_writer_free(&c->out); /* idle connections hold no output buffer */
+        c->out_sent = 0;
+    }
+}
+
+bool sspix_conn_in_handshake(const sspix_conn *c)
+{
+    return c->phase == SSPIX_CONN_HANDSHAKE;
+}
+
+bool sspix_conn_closing(const sspix_conn *c)
+{
+    return c->phase == SSPIX_CONN_DONE;
+}
+
+size_t sspix_conn_buffered(const sspix_conn *c)
+{
+    return sspix_framedec_allocated(&c->dec) + c->out.cap;
+}
+
+/* ---- SSPI ------------------------------------------------------------------ */
+
+/* Names and sizes of a completed context, for the log and the greeting. */
+static int describe(sspix_conn *c)
+{
+    PSecurityFunctionTableA t = c->cred->sspi;
+    SecPkgContext_NativeNamesA names;
+    SecPkgContext_PackageInfoA pkg;
+    SecPkgContext_Sizes sizes;
+    SECURITY_STATUS st;
+
+    if ((st = t->QueryContextAttributesA(&c->ctx, SECPKG_ATTR_NATIVE_NAMES, &names)) != SEC_E_OK)
+        goto fail;
+    c->client = strdup(names.sClientName ? names.sClientName : "");
+    t->FreeContextBuffer(names.sClientName);
+    t->FreeContextBuffer(names.sServerName);
+    if ((st = t->QueryContextAttributesA(&c->ctx, SECPKG_ATTR_PACKAGE_INFO, &pkg)) != SEC_E_OK)
+        goto fail;
+    c->package = strdup(pkg.PackageInfo->Name);
+    t->FreeContextBuffer(pkg.PackageInfo);
+    if ((st = t->QueryContextAttributesA(&c->ctx, SECPKG_ATTR_SIZES, &sizes)) != SEC_E_OK)
+        goto fail;
+    if (c->client == NULL || c->package == NULL)
+        return sspix_conn_fail(c, "nomem", NULL), SSPIX_ERR_NOMEM;
+    c->trailer_max = sizes.cbSecurityTrailer;
+    if (c->trailer_max > SSPIX_SVC_MAX_TRAILER)
+        return sspix_conn_fail(c, "trailer_too_long", "the package's cbSecurityTrailer exceeds 1024 bytes"),
+               SSPIX_ERR_TOO_LONG;
+    return 0;
+fail:
+    c->status = st;
+    sspix_conn_fail(c, NULL, sspix_last_error());
+    return SSPIX_ERR_AUTH;
+}
+
+int sspix_conn_accept(sspix_conn *c, const uint8_t *token, size_t len, void **out, size_t *out_len, bool *done)
+{
+    PSecurityFunctionTableA t = c->cred->sspi;
+    TimeStamp expiry;
+    SECURITY_STATUS st;
+
+    *out = NULL;
+    *out_len = 0;
+    *done = false;
+    /* The seed loops for as long as the package says CONTINUE; a peer that
+     * keeps a handshake going forever is cut off here. */
+    if (c->legs >= c->cred->limits.max_legs) {
+        sspix_conn_fail(c, "max_legs", NULL);
+        return SSPIX_ERR_TOO_LONG;
+    }
+    c->legs++;
+
+    SecBuffer ib = {(ULONG)len, SECBUFFER_TOKEN, (void *)token};
+    SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc in = {SECBUFFER_VERSION, 1, &ib}, outd = {SECBUFFER_VERSION, 1, &ob};
+    st = t->AcceptSecurityContext(&c->cred->handle, c->have_ctx ? &c->ctx : NULL, &in, CONN_ASC_REQ,
+                                  SECURITY_NATIVE_DREP, &c->ctx, &outd, &c->attrs, &expiry);
+    c->status = st;
+    if (!SEC_SUCCESS(st)) {
+        if (ob.pvBuffer != NULL)
+            t->FreeContextBuffer(ob.pvBuffer);
+        sspix_conn_fail(c, NULL, sspix_last_error());
+        return SSPIX_ERR_AUTH;
+    }
+    c->have_ctx = true;
+
+    /* Never with Kerberos or Negotiate, but the seed handles it, and so do we. */
+    if (st == SEC_I_COMPLETE_NEEDED || st == SEC_I_COMPLETE_AND_CONTINUE) {
+        SECURITY_STATUS cst = t->CompleteAuthToken(&c->ctx, &outd);
+        if (!SEC_SUCCESS(cst)) {
+            c->status = cst;
+            if (ob.pvBuffer != NULL)
+                t->FreeContextBuffer(ob.pvBuffer);
+            sspix_conn_fail(c, NULL, sspix_last_error());
+            return SSPIX_ERR_AUTH;
+        }
+    }
+    *done = !(st == SEC_I_CONTINUE_NEEDED || st == SEC_I_COMPLETE_AND_CONTINUE);
+    if (ob.cbBuffer > 0)
+        c->legs++;
+    *out = ob.pvBuffer;
+    *out_len = ob.cbBuffer;
+    if (!*done)
+        return 0;
+
+    c->status = SEC_E_OK;
+    /* A bitwise test: the seed's `ContextAttributes && ASC_RET_MUTUAL_AUTH`
+     * is true for any nonzero attribute set. */
+    c->mutual = (c->attrs & ASC_RET_MUTUAL_AUTH) != 0;
+    int r = describe(c);
+    if (r == 0 && !c->mutual && !c->cred->limits.allow_no_mutual) {
+        sspix_conn_fail(c, "no_mutual", "the context was established without mutual authentication");
+        r = SSPIX_ERR_AUTH;
+    }
+    if (r < 0) {
+        sspix_conn_free_token(c, *out);
+        *out = NULL;
+        *out_len = 0;
+        return r;
+    }
+    c->phase = SSPIX_CONN_SESSION;
+    return 0;
+}
+
+void sspix_conn_free_token(sspix_conn *c, void *token)
+{
+    if (token != NULL)
+        c->cred->sspi->FreeContextBuffer(token);
+}
+
+size_t sspix_conn_greeting(const sspix_conn *c, char *buf, size_t cap)
+{
+    SecPkgContext_NativeNamesA names = {0};
+    PSecurityFunctionTableA t = c->cred->sspi;
+    const char *server = c->cred->principal;
+    if (t->QueryContextAttributesA((PCtxtHandle)&c->ctx, SECPKG_ATTR_NATIVE_NAMES, &names) == SEC_E_OK &&
+        names.sServerName != NULL)
+        server = names.sServerName;
+    int n = snprintf(buf, cap, "Hello %s \xe2\x80\x94 you are talking to %s over %s", c->client ? c->client : "?",
+                     server, c->package ? c->package : c->cred->package);
+    if (names.sClientName)
+        t->FreeContextBuffer(names.sClientName);
+    if (names.sServerName)
+        t->FreeContextBuffer(names.sServerName);
+    if (n < 0)
+        return 0;
+    return (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+int sspix_conn_encrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_cap, size_t *trailer_len, uint8_t *data,
+                       size_t len)
+{
+    SecBuffer b[2] = {{(ULONG)trailer_cap, SECBUFFER_TOKEN, trailer}, {(ULONG)len, SECBUFFER_DATA, data}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    SECURITY_STATUS st = c->cred->sspi->EncryptMessage(&c->ctx, 0, &d, c->messages);
+    if (st != SEC_E_OK) {
+        c->status = st;
+        sspix_conn_fail(c, NULL, sspix_last_error());
+        return SSPIX_ERR_AUTH;
+    }
+    /* Windows reports a larger cbSecurityTrailer than it emits: use what came back. */
+    *trailer_len = b[0].cbBuffer;
+    return 0;
+}
+
+int sspix_conn_decrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_len, uint8_t *data, size_t len,
+                       uint8_t **plain, size_t *plain_len)
+{
+    SecBuffer b[2] = {{(ULONG)trailer_len, SECBUFFER_TOKEN, trailer}, {(ULONG)len, SECBUFFER_DATA, data}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    ULONG qop = 0;
+    SECURITY_STATUS st = c->cred->sspi->DecryptMessage(&c->ctx, &d, c->messages, &qop);
+    if (st != SEC_E_OK) {
+        c->status = st;
+        sspix_conn_fail(c, NULL, sspix_last_error());
+        return SSPIX_ERR_AUTH;
+    }
+    if (qop != 0) { /* integrity only: the echo is a confidential service */
+        c->status = SEC_E_QOP_NOT_SUPPORTED;
+        sspix_conn_fail(c, "not_encrypted", "the client sent a message with integrity protection only");
+        return SSPIX_ERR_AUTH;
+    }
+    *plain = b[1].pvBuffer;
+    *plain_len = b[1].cbBuffer;
+    return 0;
+}
+
+/* ---- the log line ---------------------------------------------------------- */
+
+struct line {
+    char *p;
+    size_t cap, len;
+};
+
+static void put(struct line *l, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && l->len + 1 < l->cap; i++)
+        l->p[l->len++] = s[i];
+    l->p[l->len] = '\0';
+}
+
+static void putf(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct line *l, const char *fmt, ...)
+{
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        put(l, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* A value from the peer or a library: anything but printable ASCII (and the
+ * quote and backslash inside quotes) becomes \xNN, so a log line cannot be
+ * split or forged by a crafted principal name. */
+static void put_value(struct line *l, const char *v, bool quoted)
+{
+    if (v == NULL || *v == '\0') {
+        put(l, quoted ? "\"\"" : "-", quoted ? 2 : 1);
+        return;
+    }
+    if (quoted)
+        put(l, "\"", 1);
+    for (const unsigned char *s = (const unsigned char *)v; *s; s++) {
+        bool plain = *s > 0x20 && *s < 0x7f && *s != '"' && *s != '\\' && (quoted || *s != '=');
+        if (plain || (quoted && *s == ' '))
+            put(l, (const char *)s, 1);
+        else
+            putf(l, "\\x%02x", *s);
+    }
+    if (quoted)
+        put(l, "\"", 1);
+}
+
+size_t sspix_conn_log_line(const sspix_conn *c, const char *peer, double ms, char *buf, size_t cap)
+{
+    struct line l = {buf, cap, 0};
+    if (cap == 0)
+        return 0;
+    buf[0] = '\0';
+    put(&l, "peer=", 5);
+    put_value(&l, peer, false);
+    put(&l, " client=", 8);
+    put_value(&l, c->client, false);
+    put(&l, " package=", 9);
+    put_value(&l, c->package ? c->package : c->cred->package, false);
+    putf(&l, " mutual=%s legs=%u outcome=", c->mutual ? "yes" : "no", (unsigned)c->legs);
+    const char *outcome = c->reason ? c->reason : sspix_status_name(c->status);
+    put_value(&l, outcome, false);
+    putf(&l, " ms=%.1f mode=%s", ms, c->cred->limits.mode == SSPIX_SVC_ECHO ? "echo" : "greet");
+    if (c->cred->limits.mode == SSPIX_SVC_ECHO)
+        putf(&l, " messages=%u", (unsigned)c->messages);
+    if (c->reason != NULL && c->status != SEC_E_OK) {
+        put(&l, " status=", 8);
+        put_value(&l, sspix_status_name(c->status), false);
+    }
+    if (c->detail != NULL) {
+        put(&l, " reason=", 8);
+        put_value(&l, c->detail, true);
+    }
+    return l.len;
+}
