@@ -35,12 +35,13 @@ asan: deps
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DSSPIX_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(BUILD)-asan -j $(JOBS)
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 valgrind: deps
 	SSPIX_DEPS_EXTRA=valgrind scripts/deps.sh
 	cmake -S . -B $(BUILD)-valgrind -DCMAKE_BUILD_TYPE=Debug \
-	  "-DSSPIX_TEST_LAUNCHER=valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--track-fds=yes;--quiet" $(CMAKE_ARGS)
+	  "-DSSPIX_TEST_LAUNCHER=valgrind;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--suppressions=$(CURDIR)/tests/sanitizers/valgrind.supp;--quiet" $(CMAKE_ARGS)
 	cmake --build $(BUILD)-valgrind -j $(JOBS)
 	cd $(BUILD)-valgrind && ctest --output-on-failure -j $(JOBS)
 
