@@ -1,9 +1,5 @@
 # End-to-end tests of sspix-client (tests/e2e/client_test.py): the real client against a real sspix-server, or
 # against tests/e2e/client_fake_server.py for the servers it must refuse, with the throwaway KDC (realm fixture).
-find_program(SSPIX_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
-if(NOT SSPIX_PYTHON3)
-  find_program(SSPIX_PYTHON3 NAMES python3)
-endif()
 
 if(SSPIX_PYTHON3 AND TARGET sspix-client)
   set(SSPIX_CLIENT_E2E ${SSPIX_PYTHON3} ${PROJECT_SOURCE_DIR}/tests/e2e/client_test.py --client
@@ -11,7 +7,7 @@ if(SSPIX_PYTHON3 AND TARGET sspix-client)
 
   # sspix_client_e2e(<name> <case> [arg]): a case that needs no sspix-server.
   function(sspix_client_e2e name)
-    sspix_realm_test(e2e.client.${name} ${SSPIX_CLIENT_E2E} ${ARGN})
+    sspix_realm_script_test(e2e.client.${name} ${SSPIX_CLIENT_E2E} ${ARGN})
     set_tests_properties(e2e.client.${name} PROPERTIES TIMEOUT 120)
   endfunction()
 

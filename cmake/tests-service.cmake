@@ -13,11 +13,6 @@ sspix_unit_test(unit.service.config $<TARGET_FILE:test_service_config>)
 sspix_test_exe(server_goodclient tests/e2e/server_goodclient.c)
 target_link_libraries(server_goodclient PRIVATE sspix)
 
-# Debian's interpreter: the drivers use the standard library only.
-find_program(SSPIX_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
-if(NOT SSPIX_PYTHON3)
-  find_program(SSPIX_PYTHON3 NAMES python3)
-endif()
 
 set(SSPIX_SERVER_E2E_CASES
     greet_negotiate greet_kerberos echo_negotiate echo_kerberos concurrent300

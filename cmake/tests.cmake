@@ -22,6 +22,20 @@ function(sspix_realm_test name)
   set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED realm)
 endfunction()
 
+# A driver script run with the realm's environment; it starts the programs it
+# tests itself, so no launcher goes in front of it.
+function(sspix_realm_script_test name)
+  add_test(NAME ${name} COMMAND sh -c ". '${SSPIX_REALM_DIR}/env' && exec \"$@\"" sh ${ARGN})
+  set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED realm)
+endfunction()
+
+# Debian's interpreter runs the end-to-end drivers (standard library only).
+# Required: a missing interpreter must fail the build, not skip the tests.
+find_program(SSPIX_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT SSPIX_PYTHON3)
+  find_program(SSPIX_PYTHON3 NAMES python3 REQUIRED)
+endif()
+
 function(sspix_unit_test name)
   add_test(NAME ${name} COMMAND ${SSPIX_TEST_LAUNCHER} ${ARGN})
 endfunction()

@@ -3,7 +3,7 @@
 # missing. Needs root (apt-get); says so clearly otherwise.
 set -eu
 
-PACKAGES="cmake make gcc pkg-config libkrb5-dev krb5-kdc krb5-admin-server krb5-user
+PACKAGES="cmake make gcc libc6-dev pkg-config libkrb5-dev krb5-kdc krb5-admin-server krb5-user python3 iproute2 util-linux coreutils
 gss-ntlmssp gss-ntlmssp-dev krb5-gss-samples libevent-dev"
 if [ "${SSPIX_DEPS_EXTRA:-}" != "" ]; then
   PACKAGES="$PACKAGES $SSPIX_DEPS_EXTRA"
