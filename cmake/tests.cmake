@@ -64,5 +64,11 @@ sspix_realm_test(example.sspi_demo.negotiate $<TARGET_FILE:sspi_demo> Negotiate 
 sspix_realm_test(example.sspi_demo.kerberos $<TARGET_FILE:sspi_demo> Kerberos ADSockAuth/localhost/sspix)
 
 # make install + a Windows-style program built with nothing but pkg-config.
-sspix_realm_test(install.pkgconfig ${PROJECT_SOURCE_DIR}/tests/install/test_install.sh ${PROJECT_BINARY_DIR}
-                 ${PROJECT_SOURCE_DIR})
+# A sanitized library needs a sanitized program in front of it.
+if(SSPIX_SANITIZE)
+  set(SSPIX_INSTALL_TEST_CFLAGS "-fsanitize=address,undefined")
+else()
+  set(SSPIX_INSTALL_TEST_CFLAGS "")
+endif()
+sspix_realm_script_test(install.pkgconfig ${PROJECT_SOURCE_DIR}/tests/install/test_install.sh ${PROJECT_BINARY_DIR}
+                        ${PROJECT_SOURCE_DIR} "${SSPIX_INSTALL_TEST_CFLAGS}")

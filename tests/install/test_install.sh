@@ -6,6 +6,7 @@
 set -eu
 build=$1
 src=$2
+extra_cflags=${3:-}   # e.g. the sanitizer flags the library was built with
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
@@ -18,6 +19,6 @@ export PKG_CONFIG_PATH="$libdir/pkgconfig"
 cflags=$(pkg-config --cflags sspix)
 libs=$(pkg-config --libs sspix)
 # shellcheck disable=SC2086
-cc -std=c11 -Wall -Wextra -Werror "$src/examples/sspi_demo.c" $cflags $libs -Wl,-rpath,"$libdir" -o "$prefix/sspi_demo"
+cc -std=c11 -Wall -Wextra -Werror $extra_cflags "$src/examples/sspi_demo.c" $cflags $libs -Wl,-rpath,"$libdir" -o "$prefix/sspi_demo"
 "$prefix/sspi_demo" Negotiate host/localhost
 echo "install.pkgconfig: built with '$cflags $libs' and authenticated"
