@@ -53,3 +53,11 @@ fuzz: deps
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-valgrind $(BUILD)-fuzz
+
+# clang-format: rewrite, or check that nothing would change.
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
+.PHONY: format format-check
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: clean"

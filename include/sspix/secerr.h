@@ -10,6 +10,8 @@
 
 #include <sspix/wintypes.h>
 
+/* The table keeps the column layout of Windows' winerror.h. */
+/* clang-format off */
 typedef LONG SECURITY_STATUS;
 
 #define SSPIX_SEC(v) ((SECURITY_STATUS)(v))
@@ -111,5 +113,7 @@ typedef LONG SECURITY_STATUS;
 #define SEC_E_NOT_SUPPORTED               SEC_E_UNSUPPORTED_FUNCTION
 #define SEC_E_NO_SPM                      SEC_E_INTERNAL_ERROR
 #define SEC_E_BAD_PKGID_ALIAS             SEC_E_SECPKG_NOT_FOUND
+
+/* clang-format on */
 
 #endif /* SSPIX_SECERR_H */

@@ -40,6 +40,9 @@
 #define SSPIX_SSPI_H
 
 #include <sspix/wintypes.h>
+
+/* The tables below keep the column layout of Windows' headers. */
+/* clang-format off */
 #include <sspix/secerr.h>
 
 #ifdef __cplusplus
@@ -626,4 +629,5 @@ PSecurityFunctionTableA SEC_ENTRY InitSecurityInterfaceA(void);
 }
 #endif
 
+/* clang-format on */
 #endif /* SSPIX_SSPI_H */
