@@ -21,4 +21,8 @@ libs=$(pkg-config --libs sspix)
 # shellcheck disable=SC2086
 cc -std=c11 -Wall -Wextra -Werror $extra_cflags "$src/examples/sspi_demo.c" $cflags $libs -Wl,-rpath,"$libdir" -o "$prefix/sspi_demo"
 "$prefix/sspi_demo" Negotiate host/localhost
+# The installed programs run from the prefix (relative RPATH) and carry man pages.
+"$prefix/bin/sspix-client" --version >/dev/null
+"$prefix/sbin/sspix-server" --version >/dev/null
+test -f "$prefix/share/man/man1/sspix-client.1" && test -f "$prefix/share/man/man8/sspix-server.8"
 echo "install.pkgconfig: built with '$cflags $libs' and authenticated"
