@@ -2,14 +2,15 @@
 #   make demo    set up (packages, build, a throwaway KDC) and show a mutual authentication
 #   make check   set up and run every test (ctest)
 # Other targets: build, install PREFIX=..., asan (the suite under ASan+UBSan),
-# valgrind (the suite under valgrind), fuzz (the libFuzzer targets, bounded), clean.
+# valgrind (the suite under valgrind), fuzz (the libFuzzer targets, bounded), bench
+# (benchmarks against MIT's gss-sample peers, regenerating bench/README.md), clean.
 
 BUILD     ?= build
 PREFIX    ?= /usr/local
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build check demo install asan valgrind fuzz clean
+.PHONY: all deps build check demo install asan valgrind fuzz bench clean
 
 all: build
 
@@ -50,6 +51,10 @@ fuzz: deps
 	CC=clang cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=Debug -DSSPIX_FUZZ=ON -DSSPIX_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(BUILD)-fuzz -j $(JOBS)
 	cd $(BUILD)-fuzz && ctest --output-on-failure -R '^fuzz\.'
+
+# Benchmarks side by side with MIT's gss-server/gss-client; regenerates bench/README.md.
+bench: build
+	bench/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-valgrind $(BUILD)-fuzz

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire/gssframe.h"
 #include "wire/msframe.h"
 #include "wire/protmsg.h"
 
@@ -18,7 +19,24 @@
  * protected message (frame length, trailer length, trailer, data). */
 static size_t out_max(const struct client_params *p)
 {
-    return (size_t)CLIENT_MAX_TOKEN + p->max_message + CLIENT_MESSAGE_SLACK + 2 * SSPIX_MSFRAME_HDR;
+    return (size_t)CLIENT_MAX_TOKEN + p->max_message + CLIENT_MESSAGE_SLACK + 2 * SSPIX_GSSFRAME_HDR;
+}
+
+/* Set up the decoder for the run's framing (empty frames: gss always, ms only after the handshake). */
+static void decoder_init(struct client_conv *c, uint32_t max, int allow_empty)
+{
+    if (c->p->gss)
+        sspix_gssframe_decoder_init(&c->dec, max);
+    else
+        sspix_msframe_decoder_init(&c->dec, max, allow_empty);
+}
+
+/* Queue one token in the run's framing (flags only for gss). */
+static int queue_frame(struct client_conv *c, uint8_t flags, const void *tok, size_t len)
+{
+    if (c->p->gss)
+        return sspix_gssframe_encode(&c->out, flags, tok, len);
+    return sspix_msframe_encode(&c->out, tok, len);
 }
 
 void client_conv_init(struct client_conv *c, const struct client_params *p)
@@ -27,7 +45,7 @@ void client_conv_init(struct client_conv *c, const struct client_params *p)
     c->p = p;
     c->state = CONV_HANDSHAKE;
     SecInvalidateHandle(&c->ctx);
-    sspix_msframe_decoder_init(&c->dec, CLIENT_MAX_TOKEN, false);
+    decoder_init(c, CLIENT_MAX_TOKEN, false);
     sspix_writer_init_heap(&c->out, out_max(p));
     sspix_writer_init_heap(&c->greet, (size_t)p->max_message + CLIENT_MESSAGE_SLACK);
 }
@@ -145,6 +163,12 @@ static void authenticated(struct client_conv *c)
                          NO_PROOF, (unsigned)c->attrs, client_flag_names(c->attrs, names, sizeof(names)));
         return;
     }
+    if (c->p->mode == CLIENT_MODE_GREET && c->p->gss) {
+        /* gss-sample has no greeting: authenticated, say goodbye (gss-client -mcount 0). */
+        c->state = CONV_ECHO_IDLE;
+        client_conv_end(c);
+        return;
+    }
     if (c->p->mode == CLIENT_MODE_GREET) {
         c->state = CONV_GREET;
         return;
@@ -163,7 +187,7 @@ static void authenticated(struct client_conv *c)
     c->trailer_size = sizes.cbSecurityTrailer;
     /* The decoder sits at a frame boundary here: switch it to echo frames. */
     sspix_framedec_reset(&c->dec);
-    sspix_msframe_decoder_init(&c->dec, c->p->max_message + CLIENT_MESSAGE_SLACK, true);
+    decoder_init(c, c->p->max_message + CLIENT_MESSAGE_SLACK, true);
     c->state = CONV_ECHO_IDLE;
 }
 
@@ -206,7 +230,7 @@ static void handshake_step(struct client_conv *c, const uint8_t *tok, size_t len
         }
     }
     if (ob.cbBuffer > 0) {
-        int r = sspix_msframe_encode(&c->out, ob.pvBuffer, ob.cbBuffer);
+        int r = queue_frame(c, SSPIX_GSSFRAME_CONTEXT, ob.pvBuffer, ob.cbBuffer);
         t->FreeContextBuffer(ob.pvBuffer);
         if (r != 0) {
             client_conv_fail(c, CLIENT_EXIT_AUTH, "token too large", "cannot queue our %u-byte token: %s",
@@ -226,8 +250,14 @@ static void handshake_step(struct client_conv *c, const uint8_t *tok, size_t len
 
 enum client_conv_state client_conv_start(struct client_conv *c)
 {
-    if (c->state == CONV_HANDSHAKE && !c->have_ctx)
+    if (c->state == CONV_HANDSHAKE && !c->have_ctx) {
+        /* gss-sample: announce an authenticated session before the first token. */
+        if (c->p->gss && sspix_gssframe_encode(&c->out, SSPIX_GSSFRAME_NOOP | SSPIX_GSSFRAME_CONTEXT_NEXT, NULL, 0) != 0) {
+            client_conv_fail(c, CLIENT_EXIT_AUTH, "out of memory", "out of memory");
+            return c->state;
+        }
         handshake_step(c, NULL, 0);
+    }
     return c->state;
 }
 
@@ -319,6 +349,76 @@ static int unprotect(struct client_conv *c, uint8_t *msg, size_t len, const char
     return 0;
 }
 
+/* gss-sample: queue one message with the run's flags (gss_wrap = EncryptMessage
+ * TOKEN||DATA, or the plaintext for -nw style runs). buf holds trailer_size
+ * bytes of room, then the len bytes of plaintext. Returns 0 or -1 (failed). */
+static int gss_queue_message(struct client_conv *c, uint8_t *buf, size_t len)
+{
+    uint8_t flags = c->p->gss_flags;
+    uint8_t *tok = buf + c->trailer_size;
+    size_t tok_len = len;
+    if (flags & SSPIX_GSSFRAME_WRAPPED) {
+        SecBuffer b[2] = {{c->trailer_size, SECBUFFER_TOKEN, buf},
+                          {(ULONG)len, SECBUFFER_DATA, buf + c->trailer_size}};
+        SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+        ULONG qop = (flags & SSPIX_GSSFRAME_ENCRYPTED) ? 0 : SECQOP_WRAP_NO_ENCRYPT;
+        SECURITY_STATUS st = c->p->sspi->EncryptMessage(&c->ctx, qop, &d, 0);
+        if (st != SEC_E_OK) {
+            fail_sspi(c, CLIENT_EXIT_PROTOCOL, "", "EncryptMessage", st);
+            return -1;
+        }
+        /* TOKEN||DATA is one RFC 4121 wrap token (the header says where the
+         * rotated trailer is); close the gap if TOKEN came back shorter. */
+        if (b[0].cbBuffer < c->trailer_size && len > 0)
+            memmove(buf + b[0].cbBuffer, buf + c->trailer_size, len);
+        tok = buf;
+        tok_len = b[0].cbBuffer + len;
+    }
+    int r = sspix_gssframe_encode(&c->out, flags, tok, tok_len);
+    if (r != 0) {
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "cannot frame message", "cannot frame a %zu-byte message: %s", len,
+                         sspix_err_str(r));
+        return -1;
+    }
+    return 0;
+}
+
+/* gss-sample: the server's answer to the message in c->expect. */
+static void gss_reply(struct client_conv *c, uint8_t flags, uint8_t *body, size_t len)
+{
+    char what[64];
+    snprintf(what, sizeof(what), "reply to message %llu", (unsigned long long)c->messages + 1);
+    if (c->p->gss_flags & SSPIX_GSSFRAME_SEND_MIC) {
+        if (!(flags & SSPIX_GSSFRAME_MIC) || len == 0) {
+            client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "no MIC", "the %s is not a MIC token (flags 0x%02x, %zu bytes)",
+                             what, flags, len);
+            return;
+        }
+        SecBuffer b[2] = {{(ULONG)c->expect_len, SECBUFFER_DATA, c->expect}, {(ULONG)len, SECBUFFER_TOKEN, body}};
+        SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+        ULONG qop = 0;
+        SECURITY_STATUS st = c->p->sspi->VerifySignature(&c->ctx, &d, 0, &qop);
+        if (st != SEC_E_OK) {
+            char prefix[160];
+            snprintf(prefix, sizeof(prefix), "the MIC in the %s does not verify: ", what);
+            fail_sspi(c, CLIENT_EXIT_PROTOCOL, prefix, "VerifySignature", st);
+            return;
+        }
+    } else if (!(flags & SSPIX_GSSFRAME_NOOP)) {
+        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "no NOOP", "the %s is not a NOOP token (flags 0x%02x)", what, flags);
+        return;
+    }
+    /* What was sent is what the server signed: keep it as the message's text. */
+    free(c->text);
+    c->text = c->expect;
+    c->text_len = c->expect_len;
+    c->expect = NULL;
+    c->expect_len = 0;
+    c->messages++;
+    c->bytes += c->text_len;
+    c->state = CONV_ECHO_IDLE;
+}
+
 enum client_conv_state client_conv_send(struct client_conv *c, const void *msg, size_t len)
 {
     if (c->state != CONV_ECHO_IDLE)
@@ -340,6 +440,19 @@ enum client_conv_state client_conv_send(struct client_conv *c, const void *msg, 
     if (len > 0) {
         memcpy(buf + c->trailer_size, msg, len);
         memcpy(copy, msg, len);
+    }
+    if (c->p->gss) {
+        if (gss_queue_message(c, buf, len) != 0) {
+            free(buf);
+            free(copy);
+            return c->state;
+        }
+        free(buf);
+        free(c->expect);
+        c->expect = copy;
+        c->expect_len = len;
+        c->state = CONV_ECHO_WAIT;
+        return c->state;
     }
     /* A non-NULL DATA pointer even for 0 bytes: an empty plaintext is legal. */
     SecBuffer b[2] = {{c->trailer_size, SECBUFFER_TOKEN, buf}, {(ULONG)len, SECBUFFER_DATA, buf + c->trailer_size}};
@@ -371,7 +484,7 @@ enum client_conv_state client_conv_end(struct client_conv *c)
 {
     if (c->state != CONV_ECHO_IDLE)
         return c->state;
-    int r = sspix_msframe_encode(&c->out, NULL, 0);
+    int r = queue_frame(c, SSPIX_GSSFRAME_NOOP, NULL, 0);
     if (r != 0) {
         client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "cannot frame end", "cannot queue the end-of-session frame: %s",
                          sspix_err_str(r));
@@ -448,10 +561,14 @@ enum client_conv_state client_conv_feed(struct client_conv *c, const uint8_t *da
                         handshake_step(c, tok, len);
                     sspix_framedec_next(&c->dec);
                 } else {
-                    uint8_t *body = NULL;
+                    uint8_t *body = NULL, flags = 0;
                     size_t len = 0;
-                    if (sspix_framedec_take(&c->dec, &body, &len, NULL) == 0)
-                        echo_frame(c, body, len);
+                    if (sspix_framedec_take(&c->dec, &body, &len, &flags) == 0) {
+                        if (c->p->gss)
+                            gss_reply(c, flags, body, len);
+                        else
+                            echo_frame(c, body, len);
+                    }
                     free(body);
                 }
             }

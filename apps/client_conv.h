@@ -16,6 +16,14 @@
  *   echo       "u32 LE length | protected message" both ways; a frame of
  *              length 0 from the client ends the session, then the server
  *              closes.
+ * With params.gss the wire is MIT's gss-sample instead (gss-server's peer):
+ *   handshake  "u8 flags | u32 BE length | token"; NOOP|CONTEXT_NEXT with an
+ *              empty token first, then CONTEXT tokens both ways.
+ *   messages   echo mode: each message goes as DATA (|WRAPPED: one
+ *              EncryptMessage TOKEN||DATA wrap token) (|ENCRYPTED) (|SEND_MIC);
+ *              the server answers MIC (checked with VerifySignature over what
+ *              was sent) or an empty NOOP. greet mode sends no message.
+ *   end        an empty NOOP; then the server closes.
  * Every received length is checked against its limit before anything is
  * allocated (the frame decoder of src/wire/frame.h, the protmsg codec).
  *
@@ -61,6 +69,8 @@ struct client_params {
     int require_mutual; /* fail unless ISC_RET_MUTUAL_AUTH on completion */
     enum client_mode mode;
     uint32_t max_message; /* largest plaintext sent or accepted */
+    int gss;              /* MIT gss-sample protocol instead of the Microsoft sample's */
+    uint8_t gss_flags;    /* gss: message flags, DATA plus any of WRAPPED, ENCRYPTED, SEND_MIC */
 };
 
 enum client_conv_state {

@@ -33,6 +33,8 @@ struct lconn {
     struct event *rd, *wr;
     uint64_t t0, t_auth;
     unsigned long sent; /* echo messages queued */
+    int held;           /* the --hold pause was taken */
+    struct event *hold_ev;
     struct client_conv conv;
 };
 
@@ -54,6 +56,7 @@ struct lthread {
     unsigned nslots;
     atomic_long *tickets;
     atomic_int *preferred_addr;
+    atomic_ulong *held; /* sessions that reached their --hold pause */
     struct lstats st;
     pthread_t tid;
     char err[256];
@@ -120,7 +123,9 @@ static void release(struct lconn *c)
         event_free(c->rd);
     if (c->wr != NULL)
         event_free(c->wr);
-    c->rd = c->wr = NULL;
+    if (c->hold_ev != NULL)
+        event_free(c->hold_ev);
+    c->rd = c->wr = c->hold_ev = NULL;
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
@@ -184,9 +189,10 @@ static void kick_cb(evutil_socket_t fd, short what, void *arg)
                 return;
             c->active = 1;
             c->fd = -1;
-            c->rd = c->wr = NULL;
+            c->rd = c->wr = c->hold_ev = NULL;
             c->connecting = 0;
             c->sent = 0;
+            c->held = 0;
             c->t_auth = 0;
             c->addr = atomic_load(th->preferred_addr);
             client_conv_init(&c->conv, th->lp->conv);
@@ -198,6 +204,33 @@ static void kick_cb(evutil_socket_t fd, short what, void *arg)
             }
         }
     }
+}
+
+static void hold_end(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    advance(arg);
+}
+
+/* --hold: the authenticated session idles (no read or write events) until its
+ * timer fires. Returns 1 when the pause began. */
+static int hold_begin(struct lconn *c)
+{
+    const struct client_load_params *lp = c->th->lp;
+    c->held = 1;
+    c->hold_ev = evtimer_new(c->th->base, hold_end, c);
+    if (c->hold_ev == NULL)
+        return 0;
+    event_del(c->rd);
+    event_del(c->wr);
+    struct timeval tv = {(time_t)lp->hold, (suseconds_t)((lp->hold - (double)(time_t)lp->hold) * 1e6)};
+    event_add(c->hold_ev, &tv);
+    unsigned long target = lp->parallel < lp->connections ? lp->parallel : lp->connections;
+    if (atomic_fetch_add(c->th->held, 1) + 1 == target) {
+        printf("held:       %lu sessions authenticated and idle\n", target);
+        fflush(stdout);
+    }
+    return 1;
 }
 
 static void advance(struct lconn *c)
@@ -214,6 +247,8 @@ static void advance(struct lconn *c)
         size_t len;
         client_conv_pending(&c->conv, &data, &len);
         if (len == 0 && c->conv.state == CONV_ECHO_IDLE) {
+            if (lp->hold > 0 && !c->held && hold_begin(c))
+                return;
             if (c->sent < lp->count) {
                 c->sent++;
                 client_conv_send(&c->conv, lp->msg, lp->msg_len);
@@ -360,6 +395,7 @@ int client_load_run(const struct client_load_params *lp, struct client_load_resu
         nthreads = lp->parallel;
     atomic_long tickets = (long)lp->connections;
     atomic_int preferred = 0;
+    atomic_ulong held = 0;
     struct lthread **ths = calloc(nthreads, sizeof(*ths));
     int rc = -1;
     unsigned started = 0;
@@ -377,6 +413,7 @@ int client_load_run(const struct client_load_params *lp, struct client_load_resu
         th->lp = lp;
         th->tickets = &tickets;
         th->preferred_addr = &preferred;
+        th->held = &held;
         th->tv.tv_sec = (time_t)lp->timeout;
         th->tv.tv_usec = (suseconds_t)((lp->timeout - (double)th->tv.tv_sec) * 1e6);
         th->nslots = lp->parallel / nthreads + (i < lp->parallel % nthreads ? 1 : 0);

@@ -24,6 +24,10 @@ struct client_load_params {
     const uint8_t *msg;
     size_t msg_len;
     unsigned long count;
+    /* Echo mode: once authenticated, each session idles this many seconds
+     * before its messages (0: none). When every one of the first min(P, N)
+     * sessions is idle, "held: N" is printed on stdout. */
+    double hold;
 };
 
 struct client_load_reason {

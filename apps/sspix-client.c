@@ -5,7 +5,8 @@
  * authenticates with Negotiate or Kerberos through the SSPI function table,
  * insists that the server proves its identity (ISC_RET_MUTUAL_AUTH), then
  * decrypts the server's greeting or runs an echo session of protected
- * messages. With --connections/--parallel it is a load generator.
+ * messages. With --protocol gss-sample it speaks MIT's gss-sample instead
+ * (a peer for gss-server). With --connections/--parallel it is a load generator.
  * See sspix-client(1) for options, output and exit codes.
  */
 #define SECURITY_WIN32
@@ -30,6 +31,7 @@
 #include "client_conv.h"
 #include "client_load.h"
 #include "client_net.h"
+#include "wire/gssframe.h"
 
 #define PROG "sspix-client"
 #define DEFAULT_PORT 2000
@@ -57,6 +59,9 @@ struct opts {
     unsigned long max_message;
     int allow_no_mutual;
     int quiet;
+    int gss;                            /* --protocol gss-sample */
+    int no_wrap, no_encrypt, no_mic;    /* gss-client's -nw, -nx, -nm */
+    double hold;                        /* load, echo: seconds each session idles once authenticated */
 };
 
 static void usage(FILE *f)
@@ -79,6 +84,16 @@ static void usage(FILE *f)
             "  --timeout SEC         bound on each connect and each wait for the server (default 10)\n"
             "  --max-message BYTES   largest message sent or accepted (default %u)\n"
             "  --allow-no-mutual     do not ask for or require mutual authentication\n"
+            "  --protocol ms|gss-sample\n"
+            "                        the Microsoft sample's framing (default) or MIT's gss-sample\n"
+            "                        (gss-server's protocol; echo messages are wrapped and answered\n"
+            "                        by a MIC; greet mode sends no message)\n"
+            "  --no-wrap, --no-encrypt, --no-mic\n"
+            "                        gss-sample: send messages unwrapped / integrity-only / without\n"
+            "                        asking for a MIC (gss-client's -nw, -nx, -nm)\n"
+            "  --hold SEC            load generator, echo mode: each session idles SEC seconds once\n"
+            "                        authenticated, then sends its messages (prints 'held: N' once\n"
+            "                        all sessions of --parallel are authenticated and idle)\n"
             "  --quiet               print only the greeting / echoes / summary and errors\n"
             "  --help, --version\n"
             "\n"
@@ -132,6 +147,11 @@ enum {
     OPT_MAX_MESSAGE,
     OPT_ALLOW_NO_MUTUAL,
     OPT_QUIET,
+    OPT_PROTOCOL,
+    OPT_NO_WRAP,
+    OPT_NO_ENCRYPT,
+    OPT_NO_MIC,
+    OPT_HOLD,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -156,6 +176,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
         {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
         {"allow-no-mutual", no_argument, NULL, OPT_ALLOW_NO_MUTUAL},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"protocol", required_argument, NULL, OPT_PROTOCOL},
+        {"no-wrap", no_argument, NULL, OPT_NO_WRAP},
+        {"no-encrypt", no_argument, NULL, OPT_NO_ENCRYPT},
+        {"no-mic", no_argument, NULL, OPT_NO_MIC},
+        {"hold", required_argument, NULL, OPT_HOLD},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -220,6 +245,26 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             o->max_message = (unsigned long)parse_num("--max-message", optarg, 1, MAX_MAX_MESSAGE);
             break;
         case OPT_ALLOW_NO_MUTUAL: o->allow_no_mutual = 1; break;
+        case OPT_PROTOCOL:
+            if (strcmp(optarg, "ms") == 0 || strcmp(optarg, "ms-sample") == 0)
+                o->gss = 0;
+            else if (strcmp(optarg, "gss-sample") == 0 || strcmp(optarg, "gss") == 0)
+                o->gss = 1;
+            else
+                die_usage("--protocol must be ms or gss-sample, not '%s'", optarg);
+            break;
+        case OPT_NO_WRAP: o->no_wrap = 1; break;
+        case OPT_NO_ENCRYPT: o->no_encrypt = 1; break;
+        case OPT_NO_MIC: o->no_mic = 1; break;
+        case OPT_HOLD: {
+            char *end;
+            errno = 0;
+            double h = strtod(optarg, &end);
+            if (errno != 0 || *end != '\0' || !(h >= 0.0) || h > 3600.0)
+                die_usage("--hold must be a number of seconds from 0 to 3600, not '%s'", optarg);
+            o->hold = h;
+            break;
+        }
         case 'q':
         case OPT_QUIET: o->quiet = 1; break;
         case 'h':
@@ -252,7 +297,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
         die_usage("%s", "--message and --size exclude each other");
     if (o->count && !o->message && o->size < 0)
         die_usage("%s", "--count goes with --message or --size");
+    if ((o->no_wrap || o->no_encrypt || o->no_mic) && !o->gss)
+        die_usage("%s", "--no-wrap, --no-encrypt and --no-mic go with --protocol gss-sample");
     o->load = have_conn || have_par;
+    if (o->hold > 0 && (!o->load || o->mode != CLIENT_MODE_ECHO))
+        die_usage("%s", "--hold goes with a load run (--connections/--parallel) in --mode echo");
     if (!o->load && o->threads)
         die_usage("%s", "--threads goes with --connections/--parallel");
     if (o->load) {
@@ -594,14 +643,20 @@ static int run_single(PSecurityFunctionTableA t, const struct opts *o, const str
     if (conv.state == CONV_ECHO_IDLE)
         run_echo(s);
     if (conv.state == CONV_DONE) {
-        if (o->mode == CLIENT_MODE_GREET) {
+        if (o->mode == CLIENT_MODE_GREET && o->gss) {
+            if (!o->quiet)
+                printf("session:    authenticated; gss-sample has no greeting, closed with NOOP\n");
+        } else if (o->mode == CLIENT_MODE_GREET) {
             if (!o->quiet)
                 printf("greeting:   ");
             print_text(stdout, conv.text, conv.text_len);
             fputc('\n', stdout);
         } else if (!o->quiet) {
-            printf("echo:       %llu message(s), %llu bytes, every echo verified\n",
-                   (unsigned long long)conv.messages, (unsigned long long)conv.bytes);
+            printf("echo:       %llu message(s), %llu bytes, %s\n", (unsigned long long)conv.messages,
+                   (unsigned long long)conv.bytes,
+                   !o->gss ? "every echo verified"
+                   : o->no_mic ? "every reply received (no MIC asked for)"
+                               : "every MIC verified");
         }
         rc = CLIENT_EXIT_OK;
     } else {
@@ -660,6 +715,7 @@ static int run_load(const struct opts *o, const struct client_params *p, const s
     lp.threads = o->threads;
     lp.timeout = o->timeout;
     lp.count = o->count;
+    lp.hold = o->hold;
     if (o->mode == CLIENT_MODE_ECHO) {
         if (o->message) {
             lp.msg = (const uint8_t *)o->message;
@@ -746,6 +802,9 @@ int main(int argc, char **argv)
     p.require_mutual = !o.allow_no_mutual;
     p.mode = o.mode;
     p.max_message = (uint32_t)o.max_message;
+    p.gss = o.gss;
+    p.gss_flags = SSPIX_GSSFRAME_DATA | (o.no_wrap ? 0 : SSPIX_GSSFRAME_WRAPPED) |
+                  (o.no_encrypt ? 0 : SSPIX_GSSFRAME_ENCRYPTED) | (o.no_mic ? 0 : SSPIX_GSSFRAME_SEND_MIC);
 
     rc = o.load ? run_load(&o, &p, &addrs) : run_single(t, &o, &p, &addrs);
     t->FreeCredentialsHandle(&cred);

@@ -175,10 +175,10 @@ int sspix_svc_config_set(sspix_svc_config *c, const char *key, const char *value
     case SSPIX_KEY_PROTOCOL:
         if (strcmp(value, "ms") == 0 || strcmp(value, "ms-sample") == 0)
             c->proto = SSPIX_SVC_PROTO_MS;
-        else if (strcmp(value, "gss-sample") == 0)
-            why = "gss-sample is not implemented yet";
+        else if (strcmp(value, "gss-sample") == 0 || strcmp(value, "gss") == 0)
+            c->proto = SSPIX_SVC_PROTO_GSS;
         else
-            why = "expected ms";
+            why = "expected ms or gss-sample";
         break;
     case SSPIX_KEY_THREADS:
         if (parse_uint(value, 0, 256, &x) < 0)

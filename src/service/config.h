@@ -51,7 +51,7 @@ typedef struct sspix_svc_config {
     char *keytab;               /* NULL: KRB5_KTNAME / the system default */
     char *spn;                  /* NULL: any principal in the keytab */
     enum sspix_svc_mode mode;   /* greet */
-    enum sspix_svc_proto proto; /* ms (the Microsoft sample framing) */
+    enum sspix_svc_proto proto; /* ms (the Microsoft sample framing) or gss (MIT gss-sample) */
     unsigned threads;           /* 0: one per online CPU */
     uint32_t max_token;         /* 65536 */
     uint32_t max_message;       /* 65536 */

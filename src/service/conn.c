@@ -82,6 +82,7 @@ void sspix_conn_init(sspix_conn *c, sspix_svc_cred *cred)
     SecInvalidateHandle(&c->ctx);
     sspix_writer_init_heap(&c->out, out_max(&cred->limits));
     switch (cred->limits.proto) {
+    case SSPIX_SVC_PROTO_GSS: c->proto = &sspix_proto_gss; break;
     case SSPIX_SVC_PROTO_MS:
     default: c->proto = &sspix_proto_ms; break;
     }
@@ -356,6 +357,38 @@ int sspix_conn_decrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_len, uint
     return 0;
 }
 
+int sspix_conn_unwrap(sspix_conn *c, uint8_t *tok, size_t len, uint8_t **plain, size_t *plain_len, bool *encrypted)
+{
+    /* STREAM first: the package finds the token there and points DATA into it. */
+    SecBuffer b[2] = {{(ULONG)len, SECBUFFER_STREAM, tok}, {0, SECBUFFER_DATA, NULL}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    ULONG qop = 0;
+    SECURITY_STATUS st = c->cred->sspi->DecryptMessage(&c->ctx, &d, c->messages, &qop);
+    if (st != SEC_E_OK) {
+        c->status = st;
+        sspix_conn_fail(c, NULL, sspix_last_error());
+        return SSPIX_ERR_AUTH;
+    }
+    *plain = b[1].pvBuffer;
+    *plain_len = b[1].cbBuffer;
+    *encrypted = (qop & SECQOP_WRAP_NO_ENCRYPT) == 0;
+    return 0;
+}
+
+int sspix_conn_sign(sspix_conn *c, const uint8_t *data, size_t len, uint8_t *mic, size_t cap, size_t *mic_len)
+{
+    SecBuffer b[2] = {{(ULONG)len, SECBUFFER_DATA, (void *)data}, {(ULONG)cap, SECBUFFER_TOKEN, mic}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    SECURITY_STATUS st = c->cred->sspi->MakeSignature(&c->ctx, 0, &d, c->messages);
+    if (st != SEC_E_OK) {
+        c->status = st;
+        sspix_conn_fail(c, NULL, sspix_last_error());
+        return SSPIX_ERR_AUTH;
+    }
+    *mic_len = b[1].cbBuffer;
+    return 0;
+}
+
 /* ---- the log line ---------------------------------------------------------- */
 
 struct line {
@@ -419,8 +452,9 @@ size_t sspix_conn_log_line(const sspix_conn *c, const char *peer, double ms, cha
     putf(&l, " mutual=%s legs=%u outcome=", c->mutual ? "yes" : "no", (unsigned)c->legs);
     const char *outcome = c->reason ? c->reason : sspix_status_name(c->status);
     put_value(&l, outcome, false);
-    putf(&l, " ms=%.1f mode=%s", ms, c->cred->limits.mode == SSPIX_SVC_ECHO ? "echo" : "greet");
-    if (c->cred->limits.mode == SSPIX_SVC_ECHO)
+    bool gss = c->cred->limits.proto == SSPIX_SVC_PROTO_GSS;
+    putf(&l, " ms=%.1f mode=%s", ms, gss ? "gss-sample" : c->cred->limits.mode == SSPIX_SVC_ECHO ? "echo" : "greet");
+    if (gss || c->cred->limits.mode == SSPIX_SVC_ECHO)
         putf(&l, " messages=%u", (unsigned)c->messages);
     if (c->reason != NULL && c->status != SEC_E_OK) {
         put(&l, " status=", 8);

@@ -18,7 +18,8 @@
  * stays: feed/eof return CLOSE again.
  *
  * The wire format is a protocol vtable chosen by the credential's limits
- * (proto); only the Microsoft sample framing exists so far (proto_ms.c). The
+ * (proto): the Microsoft sample framing (proto_ms.c) or MIT's gss-sample
+ * (proto_gss.c). The
  * SSPI work (AcceptSecurityContext, the mutual-authentication check,
  * CompleteAuthToken, EncryptMessage/DecryptMessage) is protocol-independent
  * and lives in conn.c, reached by protocols through the sspix_conn_* helpers
@@ -52,7 +53,8 @@ enum sspix_svc_mode {
 };
 
 enum sspix_svc_proto {
-    SSPIX_SVC_PROTO_MS = 0, /* Microsoft SSPI sockets sample: u32 LE length + token */
+    SSPIX_SVC_PROTO_MS = 0,  /* Microsoft SSPI sockets sample: u32 LE length + token */
+    SSPIX_SVC_PROTO_GSS = 1, /* MIT gss-sample: u8 flags + u32 BE length + token (mode is ignored) */
 };
 
 /* Protected-message trailers larger than this are refused (Kerberos uses 60-76 bytes). */
@@ -123,6 +125,7 @@ typedef struct sspix_conn {
     bool have_ctx;  /* !_fNewConversation of the seed */
     bool mutual;    /* ASC_RET_MUTUAL_AUTH was returned */
     uint8_t phase;  /* enum sspix_conn_phase */
+    uint8_t pstate; /* the protocol's own sub-state (proto_*.c) */
     uint32_t legs;  /* tokens exchanged so far, both directions */
     uint32_t messages;
     uint32_t trailer_max;  /* cbSecurityTrailer, once authenticated */
@@ -204,13 +207,26 @@ int sspix_conn_encrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_cap, size
 int sspix_conn_decrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_len, uint8_t *data, size_t len,
                        uint8_t **plain, size_t *plain_len);
 
+/*
+ * DecryptMessage(SECBUFFER_STREAM = tok[len], SECBUFFER_DATA empty): tok is one
+ * whole wrap token (gss_wrap output), decrypted in place. *plain / *plain_len
+ * is the plaintext (inside tok); *encrypted tells whether it was encrypted
+ * (false: integrity only). Returns 0 or SSPIX_ERR_AUTH (outcome recorded).
+ */
+int sspix_conn_unwrap(sspix_conn *c, uint8_t *tok, size_t len, uint8_t **plain, size_t *plain_len, bool *encrypted);
+
+/* MakeSignature over data[len] (a gss_get_mic token) into mic[cap]; *mic_len
+ * is its size. Returns 0 or SSPIX_ERR_AUTH (outcome recorded). */
+int sspix_conn_sign(sspix_conn *c, const uint8_t *data, size_t len, uint8_t *mic, size_t cap, size_t *mic_len);
+
 /* Record a failure (first one wins) and move to DONE; returns SSPIX_CONN_CLOSE. */
 int sspix_conn_fail(sspix_conn *c, const char *reason, const char *detail);
 
 /* Move to DONE after a clean end; returns SSPIX_CONN_CLOSE. */
 int sspix_conn_finish(sspix_conn *c);
 
-/* The Microsoft sample framing (proto_ms.c). */
+/* The Microsoft sample framing (proto_ms.c) and MIT's gss-sample (proto_gss.c). */
 extern const struct sspix_proto_ops sspix_proto_ms;
+extern const struct sspix_proto_ops sspix_proto_gss;
 
 #endif /* SSPIX_SERVICE_CONN_H */

@@ -224,6 +224,13 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
         sspix_conn_eof(&sc->c);
     else
         sspix_conn_feed(&sc->c, w->rbuf, (size_t)n);
+    /* Half a frame in: the peer may be holding the rest back under Nagle until
+     * we ACK (gss-client writes flags, length and token separately), so ACK
+     * now instead of after the delayed-ACK timer (40 ms per message). */
+    if (!sspix_conn_closing(&sc->c) && sspix_framedec_buffered(&sc->c.dec) > 0) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+    }
 
     if (!sspix_conn_in_handshake(&sc->c) && !sspix_conn_closing(&sc->c)) {
         /* Echo session: the handshake deadline becomes an idle timeout,

@@ -44,7 +44,7 @@ int main(void)
     CHECK(sspix_svc_config_set(&c, "max-token", "99999999999999999999", true, err, sizeof(err)) < 0);
     CHECK(sspix_svc_config_set(&c, "package", "NTLM", true, err, sizeof(err)) < 0);
     CHECK(sspix_svc_config_set(&c, "mode", "chat", true, err, sizeof(err)) < 0);
-    CHECK(sspix_svc_config_set(&c, "protocol", "gss-sample", true, err, sizeof(err)) < 0);
+    CHECK(sspix_svc_config_set(&c, "protocol", "kerberos", true, err, sizeof(err)) < 0);
     CHECK(sspix_svc_config_set(&c, "nonsense", "1", true, err, sizeof(err)) < 0);
     CHECK(strstr(err, "unknown setting") != NULL);
     CHECK(sspix_svc_config_set(&c, "allow-no-mutual", "maybe", true, err, sizeof(err)) < 0);
@@ -57,6 +57,10 @@ int main(void)
     CHECK_STR(c.package, "Kerberos");
     CHECK_EQ_INT(c.port, 2345);
     CHECK_EQ_INT(c.max_legs, 3);
+    CHECK(sspix_svc_config_set(&c, "protocol", "gss-sample", true, err, sizeof(err)) == 0);
+    CHECK_EQ_INT(c.proto, SSPIX_SVC_PROTO_GSS);
+    CHECK(sspix_svc_config_set(&c, "protocol", "ms", true, err, sizeof(err)) == 0);
+    CHECK_EQ_INT(c.proto, SSPIX_SVC_PROTO_MS);
 
     /* The file: comments, blanks, quotes; the command line wins. */
     char path[] = "/tmp/sspix-config-XXXXXX";
