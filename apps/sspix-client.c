@@ -72,7 +72,8 @@ static void usage(FILE *f)
             "\n"
             "  --port P              TCP port (default %d)\n"
             "  --spn SPN             service principal (default host/HOST)\n"
-            "  --package NAME        Negotiate (default) or Kerberos\n"
+            "  --package NAME        Negotiate (default), Kerberos or NTLM (NTLM never authenticates\n"
+            "                        the server: it needs --allow-no-mutual)\n"
             "  --user U --domain D --password-file F\n"
             "                        log on with a password (first line of F) instead of the ccache\n"
             "  --mode greet|echo     read the server's greeting (default), or echo protected messages\n"
@@ -206,8 +207,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
                 o->package = "Negotiate";
             else if (strcasecmp(optarg, "Kerberos") == 0)
                 o->package = "Kerberos";
+            else if (strcasecmp(optarg, "NTLM") == 0)
+                o->package = "NTLM"; /* never mutual: needs --allow-no-mutual, or the client refuses the server */
             else
-                die_usage("--package must be Negotiate or Kerberos, not '%s'", optarg);
+                die_usage("--package must be Negotiate, Kerberos or NTLM, not '%s'", optarg);
             break;
         case OPT_USER: o->user = optarg; break;
         case OPT_DOMAIN: o->domain = optarg; break;

@@ -81,7 +81,10 @@ static void usage(FILE *f)
             "\n"
             "  -p, --port PORT            TCP port (2000)\n"
             "  -b, --bind ADDR            numeric address to listen on (:: and 0.0.0.0)\n"
-            "  -P, --package NAME         Negotiate (default; also accepts raw Kerberos) or Kerberos\n"
+            "  -P, --package NAME         Negotiate (default; also accepts raw Kerberos), Kerberos or NTLM\n"
+            "      --ntlm-users FILE      NTLM accounts, DOMAIN:user:password lines: offers NTLM (and\n"
+            "                             NTLM inside Negotiate); NTLM cannot authenticate the server,\n"
+            "                             so such clients also need --allow-no-mutual\n"
             "  -k, --keytab KEYTAB        acceptor keys (default: KRB5_KTNAME or the system keytab)\n"
             "  -s, --spn SPN              accept only this principal, e.g. host/server.example.com\n"
             "                             (default: any principal in the keytab)\n"
@@ -122,6 +125,7 @@ enum {
     OPT_LOG,
     OPT_DAEMON,
     OPT_PID_FILE,
+    OPT_NTLM_USERS,
 };
 
 static const struct option long_opts[] = {
@@ -144,6 +148,7 @@ static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'},
     {"daemon", no_argument, NULL, OPT_DAEMON},
     {"pid-file", required_argument, NULL, OPT_PID_FILE},
+    {"ntlm-users", required_argument, NULL, OPT_NTLM_USERS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -185,7 +190,7 @@ static SECURITY_STATUS acquire(const sspix_svc_config *c, sspix_svc_cred **out)
 {
     struct sspix_svc_limits lim;
     sspix_svc_config_limits(c, &lim);
-    return sspix_svc_cred_acquire(c->package, c->spn, c->keytab, &lim, out);
+    return sspix_svc_cred_acquire_ntlm(c->package, c->spn, c->keytab, c->ntlm_users, &lim, out);
 }
 
 static void raise_nofile(void)
@@ -302,6 +307,7 @@ int main(int argc, char **argv)
         case OPT_ALLOW_NO_MUTUAL: key = "allow-no-mutual"; optarg = (char *)"yes"; break;
         case OPT_LOG: key = "log"; break;
         case OPT_PID_FILE: key = "pid-file"; break;
+        case OPT_NTLM_USERS: key = "ntlm-users"; break;
         case 'c': config_path = optarg; break;
         case 't': check_only = true; break;
         case OPT_DAEMON: daemon_mode = true; break;

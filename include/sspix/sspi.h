@@ -6,7 +6,21 @@
  * against Windows' <sspi.h> compiles unchanged (add `pkg-config --cflags sspix`
  * and `#include <sspi.h>` or `#include <security.h>` keeps working).
  *
- * Packages: "Negotiate" (SPNEGO), "Kerberos" (krb5), over MIT krb5 GSSAPI.
+ * Packages: "Negotiate" (SPNEGO), "Kerberos" (krb5), over MIT krb5 GSSAPI, and
+ * "NTLM" over gss-ntlmssp. NTLM inside Negotiate only when the credential
+ * allows it (see SSPIX_AUTH_STORE_A in <sspix/sspix.h>). NTLM never reports
+ * ISC_RET_MUTUAL_AUTH / ASC_RET_MUTUAL_AUTH.
+ *
+ * Message protection: Windows' layouts (EncryptMessage TOKEN = the RFC 4121
+ * header with the rotated trailer, 60 bytes for aes256-cts-hmac-sha1-96;
+ * NTLM TOKEN = the 16-byte signature). MessageSeqNo is ignored: the packages
+ * number messages themselves. A SECBUFFER_STREAM for NTLM is sealed data
+ * followed by the signature (gss_wrap's layout).
+ *
+ * ExportSecurityContext: the context is unusable in this process afterwards
+ * (SECPKG_CONTEXT_EXPORT_DELETE_OLD semantics whatever fFlags says; delete the
+ * handle as usual); the blob carries the session keys. Impersonate/Revert:
+ * the calling thread only (per-thread credentials), needs root.
  * Only the ANSI ("A") entry points exist; building with UNICODE defined is
  * refused below rather than silently mis-sized.
  *

@@ -48,8 +48,26 @@ void sspix_unix_to_timestamp(int64_t unix_seconds, TimeStamp *ts);
  *   ClientKeytab initiator keys for obtaining tickets without a password
  *   ReplayCache acceptor replay cache, e.g. "dfl:" or "file2:/var/tmp/rc"
  *   Identity    optional user/domain/password, as SEC_WINNT_AUTH_IDENTITY_A
+ *   NtlmUsersFile  NTLM accounts, one "DOMAIN:user:password" line each (the
+ *               format gss-ntlmssp reads). For an acceptor (NTLM, or NTLM
+ *               inside Negotiate) the users it verifies; for an initiator the
+ *               credentials it uses (the line matching pszPrincipal, or the
+ *               first). Naming it allows NTLM inside Negotiate.
+ *   Flags       SSPIX_AUTH_STORE_ALLOW_NTLM: let Negotiate fall back to NTLM
+ *               with gss-ntlmssp's defaults (NTLM_USER_FILE, winbind) when no
+ *               NtlmUsersFile is named.
+ *
+ * Negotiate offers NTLM only when NtlmUsersFile or SSPIX_AUTH_STORE_ALLOW_NTLM
+ * says so; then it falls back to NTLM when Kerberos cannot be used (no ticket,
+ * or a service the KDC does not know), and never otherwise.
+ *
+ * Compatibility: SSPIX_AUTH_STORE_MAGIC_V1 marks the original structure,
+ * which ends at Identity; programs built against it keep working unchanged.
  */
-#define SSPIX_AUTH_STORE_MAGIC 0x3172747378697073ull /* "spixstr1" */
+#define SSPIX_AUTH_STORE_MAGIC_V1 0x3172747378697073ull /* "spixstr1" */
+#define SSPIX_AUTH_STORE_MAGIC    0x3272747378697073ull /* "spixstr2" */
+
+#define SSPIX_AUTH_STORE_ALLOW_NTLM 0x00000001u
 
 typedef struct _SSPIX_AUTH_STORE_A {
     uint64_t Magic;
@@ -58,7 +76,21 @@ typedef struct _SSPIX_AUTH_STORE_A {
     const char *ClientKeytab;
     const char *ReplayCache;
     PSEC_WINNT_AUTH_IDENTITY_A Identity;
+    /* SSPIX_AUTH_STORE_MAGIC (v2) only: */
+    const char *NtlmUsersFile;
+    ULONG Flags; /* SSPIX_AUTH_STORE_* */
 } SSPIX_AUTH_STORE_A, *PSSPIX_AUTH_STORE_A;
+
+/*
+ * The local account a server context's client maps to, as
+ * ImpersonateSecurityContext would use it: krb5's auth_to_local rules for
+ * Kerberos (gss_localname), the user name for NTLM. On success *name is a
+ * NUL-terminated string the caller frees with FreeContextBuffer().
+ * SEC_E_NO_IMPERSONATION when the client maps to no local account;
+ * SEC_E_INVALID_HANDLE for a handle that is not a live context. POSIX's
+ * counterpart of the sample server's GetUserName() while impersonating.
+ */
+SECURITY_STATUS sspix_query_local_name(PCtxtHandle phContext, char **name);
 
 #ifdef __cplusplus
 }

@@ -4,7 +4,14 @@
  * Credentials are acquired once and shared by every context (measured: 1.3x
  * faster than acquiring per handshake). Negotiate is MIT's SPNEGO mechanism
  * with its negotiable set pinned to Kerberos, so a credential never drags in
- * whatever other mechanism plugins the machine has installed.
+ * whatever other mechanism plugins the machine has installed; NTLM
+ * (gss-ntlmssp) joins it only when the caller allows it (SSPIX_AUTH_STORE_A).
+ * NTLM alone is the "NTLM" package.
+ *
+ * MessageSeqNo is ignored by every package: Kerberos and connection-oriented
+ * NTLM number their messages themselves (callers pass 0, as Microsoft's
+ * GSSAPI interoperability sample does); replayed and reordered messages are
+ * still detected when sequence/replay detection was negotiated.
  */
 #include "packages/gss_core.h"
 
@@ -14,13 +21,17 @@
 #include <krb5/krb5.h>
 
 #include <ctype.h>
+#include <stddef.h>
 #include <profile.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "common/buf.h"
+#include "common/guard.h"
 #include "packages/gss_status.h"
 #include "sspi/errors.h"
 
@@ -38,6 +49,16 @@ static gss_OID_desc spnego_krb5_elems[] = {{6, (void *)"\x2b\x06\x01\x05\x05\x02
                                            {9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"}};
 static gss_OID_set_desc spnego_and_krb5 = {2, spnego_krb5_elems};
 
+/* gss-ntlmssp: 1.3.6.1.4.1.311.2.2.10. */
+#define NTLM_OID_BYTES "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
+static gss_OID_desc oid_ntlm = {10, (void *)NTLM_OID_BYTES};
+static gss_OID_desc ntlm_only_elems[] = {{10, (void *)NTLM_OID_BYTES}};
+static gss_OID_set_desc ntlm_only = {1, ntlm_only_elems};
+/* What SPNEGO may negotiate when NTLM is allowed: Kerberos first. */
+static gss_OID_desc krb5_ntlm_elems[] = {{9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"},
+                                         {10, (void *)NTLM_OID_BYTES}};
+static gss_OID_set_desc krb5_and_ntlm = {2, krb5_ntlm_elems};
+
 static int oid_is(const gss_OID a, const gss_OID_desc *b)
 {
     return a != GSS_C_NO_OID && a->length == b->length && memcmp(a->elements, b->elements, b->length) == 0;
@@ -45,7 +66,16 @@ static int oid_is(const gss_OID a, const gss_OID_desc *b)
 
 static gss_OID package_mech(const struct sspix_package *pkg)
 {
-    return pkg->id == SSPIX_PKG_NEGOTIATE ? &oid_spnego : &oid_krb5;
+    switch (pkg->id) {
+    case SSPIX_PKG_NEGOTIATE: return &oid_spnego;
+    case SSPIX_PKG_NTLM: return &oid_ntlm;
+    default: return &oid_krb5;
+    }
+}
+
+static int mech_is_ntlm(const gss_OID mech)
+{
+    return oid_is(mech, &oid_ntlm);
 }
 
 /* ---- objects ----------------------------------------------------------- */
@@ -62,6 +92,11 @@ struct gss_cred {
      * missing ticket is reported as Kerberos says it, not as "SPNEGO cannot
      * find mechanisms". Kept for the credential's lifetime. */
     gss_cred_id_t kcred;
+    /* Negotiate acceptor with NTLM allowed: a second SPNEGO credential that
+     * negotiates NTLM only, with gss-ntlmssp's server credential (which must
+     * carry a server name to carry the users file, and so cannot share one
+     * acquisition with Kerberos' nameless any-principal acceptor). */
+    gss_cred_id_t ncred;
 };
 
 struct gss_ctx {
@@ -74,6 +109,8 @@ struct gss_ctx {
     ULONG attrs;         /* ISC_RET_* / ASC_RET_* */
     int server;
     int established;
+    int exported;   /* handed to ExportSecurityContext: unusable here */
+    int ntlm_cred;  /* Negotiate acceptor: accepting with gss_cred.ncred */
     int64_t start;  /* Unix seconds */
     int64_t expiry; /* Unix seconds, INT64_MAX for never */
 };
@@ -224,7 +261,8 @@ static void identity_clear(struct identity *id)
     id->principal = id->password = NULL;
 }
 
-static SECURITY_STATUS identity_parse(const SEC_WINNT_AUTH_IDENTITY_A *a, struct identity *id)
+/* Bounds and encoding of a caller's SEC_WINNT_AUTH_IDENTITY_A. */
+static SECURITY_STATUS identity_check(const SEC_WINNT_AUTH_IDENTITY_A *a)
 {
     if (a->Flags != SEC_WINNT_AUTH_IDENTITY_ANSI)
         return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION,
@@ -242,6 +280,14 @@ static SECURITY_STATUS identity_parse(const SEC_WINNT_AUTH_IDENTITY_A *a, struct
         (a->DomainLength && memchr(a->Domain, '\0', a->DomainLength) != NULL) ||
         (a->PasswordLength && memchr(a->Password, '\0', a->PasswordLength) != NULL))
         return sspix_fail(SEC_E_UNKNOWN_CREDENTIALS, "SEC_WINNT_AUTH_IDENTITY length covers a NUL byte");
+    return SEC_E_OK;
+}
+
+static SECURITY_STATUS identity_parse(const SEC_WINNT_AUTH_IDENTITY_A *a, struct identity *id)
+{
+    SECURITY_STATUS st;
+    if ((st = identity_check(a)) != SEC_E_OK)
+        return st;
 
     /* DOMAIN\user and user@REALM forms; a Windows domain is a realm in
      * capitals. */
@@ -315,6 +361,8 @@ static void core_free_cred(void *p)
         gss_release_cred(&minor, &c->cred);
     if (c->kcred != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&minor, &c->kcred);
+    if (c->ncred != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&minor, &c->ncred);
     if (c->mem_ccache != NULL)
         krb5_cc_destroy(c->kctx, c->mem_ccache);
     if (c->kctx != NULL)
@@ -423,16 +471,21 @@ out:
     return st;
 }
 
-/* One gss_acquire_cred* call: with a password, from a store, or defaults. */
+/* One gss_acquire_cred* call: with a password, from a store, or defaults.
+ * ntlm_file (an NTLM users/credentials file) goes into the store as
+ * gss-ntlmssp's "ntlmssp_keyfile"; the krb5 mechanism ignores that key. */
 static OM_uint32 acquire_one(OM_uint32 *minor, gss_name_t name, gss_buffer_t password, const SSPIX_AUTH_STORE_A *store,
-                             gss_OID_set mechs, gss_cred_usage_t usage, gss_cred_id_t *out, OM_uint32 *lifetime)
+                             const char *ntlm_file, gss_OID_set mechs, gss_cred_usage_t usage, gss_cred_id_t *out,
+                             OM_uint32 *lifetime)
 {
+    gss_key_value_element_desc el[5];
+    OM_uint32 n = 0;
     if (password != NULL)
         return gss_acquire_cred_with_password(minor, name, password, GSS_C_INDEFINITE, mechs, usage, out, NULL,
                                               lifetime);
-    if (store != NULL && (store->Keytab || store->Ccache || store->ClientKeytab || store->ReplayCache)) {
-        gss_key_value_element_desc el[4];
-        OM_uint32 n = 0;
+    if (ntlm_file)
+        el[n++] = (gss_key_value_element_desc){"ntlmssp_keyfile", ntlm_file};
+    if (store != NULL) {
         if (store->Keytab)
             el[n++] = (gss_key_value_element_desc){"keytab", store->Keytab};
         if (store->Ccache)
@@ -441,10 +494,124 @@ static OM_uint32 acquire_one(OM_uint32 *minor, gss_name_t name, gss_buffer_t pas
             el[n++] = (gss_key_value_element_desc){"client_keytab", store->ClientKeytab};
         if (store->ReplayCache)
             el[n++] = (gss_key_value_element_desc){"rcache", store->ReplayCache};
+    }
+    if (n > 0) {
         gss_key_value_set_desc kv = {n, el};
         return gss_acquire_cred_from(minor, name, GSS_C_INDEFINITE, mechs, usage, &kv, out, NULL, lifetime);
     }
     return gss_acquire_cred(minor, name, GSS_C_INDEFINITE, mechs, usage, out, NULL, lifetime);
+}
+
+/*
+ * NTLM names. An initiator is "DOMAIN\user" (gss-ntlmssp's user-name form);
+ * an acceptor is a host-based service: SSPI's "svc/host[@REALM]" becomes
+ * "svc@host", and none at all "host" on this machine.
+ */
+static SECURITY_STATUS ntlm_import(const char *text, size_t len, gss_OID type, gss_name_t *out)
+{
+    OM_uint32 major, minor;
+    gss_buffer_desc in = {len, (void *)text};
+    major = gss_import_name(&minor, &in, type, out);
+    if (GSS_ERROR(major)) {
+        SECURITY_STATUS st = sspix_gss_fail("NTLM name", major, minor, &oid_ntlm);
+        return sspix_fail_more(st, "name \"%.*s\"", (int)(len > 256 ? 256 : len), text);
+    }
+    return SEC_E_OK;
+}
+
+static SECURITY_STATUS ntlm_server_name(const char *principal, gss_name_t *out)
+{
+    char buf[1030];
+    size_t len = principal ? strnlen(principal, 1025) : 0;
+    if (len > 1024)
+        return sspix_fail(SEC_E_UNKNOWN_CREDENTIALS, "principal name longer than 1024 bytes");
+    const char *slash = len ? strchr(principal, '/') : NULL;
+    if (slash != NULL) {
+        const char *host = slash + 1;
+        size_t hlen = strcspn(host, "/@");
+        snprintf(buf, sizeof(buf), "%.*s@%.*s", (int)(slash - principal), principal, (int)hlen, host);
+    } else {
+        snprintf(buf, sizeof(buf), "%s", len ? principal : "host");
+    }
+    return ntlm_import(buf, strlen(buf), GSS_C_NT_HOSTBASED_SERVICE, out);
+}
+
+/*
+ * An NTLM acceptor's own name: the host-based name "@", which gss-ntlmssp
+ * turns into this machine's host name without an SPN. (With an SPN in the
+ * CHALLENGE's target info, gss-ntlmssp's initiator compares it with the bare
+ * host name it was given and refuses every server; Windows' NTLM servers do
+ * not send one either.) So pszPrincipal does not name an NTLM acceptor.
+ */
+static SECURITY_STATUS ntlm_acceptor_name(gss_name_t *out)
+{
+    return ntlm_import("@", 1, GSS_C_NT_HOSTBASED_SERVICE, out);
+}
+
+/* The NTLM package's credential: gss-ntlmssp alone. */
+static OM_uint32 acquire_ntlm(OM_uint32 *minor, const char *principal, gss_cred_usage_t usage,
+                              const SSPIX_AUTH_STORE_A *store, const SEC_WINNT_AUTH_IDENTITY_A *ident,
+                              gss_cred_id_t *out, SECURITY_STATUS *st)
+{
+    const char *file = store ? store->NtlmUsersFile : NULL;
+    gss_name_t name = GSS_C_NO_NAME;
+    OM_uint32 major, m2;
+    *st = SEC_E_OK;
+
+    if (usage == GSS_C_BOTH) {
+        *st = sspix_fail(SEC_E_INVALID_PARAMETER, "NTLM credentials are inbound or outbound: gss-ntlmssp has no "
+                                                  "SECPKG_CRED_BOTH; acquire two");
+        return GSS_S_FAILURE;
+    }
+    if (usage == GSS_C_ACCEPT) {
+        /* The users file travels with a server credential, which needs a
+         * server name; without a file gss-ntlmssp reads NTLM_USER_FILE (or
+         * asks winbind) at accept time. */
+        if (file != NULL && (*st = ntlm_acceptor_name(&name)) != SEC_E_OK)
+            return GSS_S_FAILURE;
+        major = acquire_one(minor, name, NULL, NULL, file, &ntlm_only, usage, out, NULL);
+    } else if (ident != NULL) {
+        char user[2 * SSPIX_MAX_IDENTITY_FIELD + 2], *pw;
+        if ((*st = identity_check(ident)) != SEC_E_OK)
+            return GSS_S_FAILURE;
+        /* "DOMAIN\user" unless the user field already has a domain. */
+        int n = memchr(ident->User, '\\', ident->UserLength) || ident->DomainLength == 0
+                    ? snprintf(user, sizeof(user), "%.*s", (int)ident->UserLength, (const char *)ident->User)
+                    : snprintf(user, sizeof(user), "%.*s\\%.*s", (int)ident->DomainLength, (const char *)ident->Domain,
+                               (int)ident->UserLength, (const char *)ident->User);
+        if ((*st = ntlm_import(user, (size_t)n, GSS_C_NT_USER_NAME, &name)) != SEC_E_OK)
+            return GSS_S_FAILURE;
+        pw = dup_bytes(ident->Password ? (const void *)ident->Password : "", ident->PasswordLength);
+        if (pw == NULL) {
+            gss_release_name(&m2, &name);
+            *st = sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+            return GSS_S_FAILURE;
+        }
+        gss_buffer_desc pwbuf = {strlen(pw), pw};
+        major = acquire_one(minor, name, &pwbuf, NULL, NULL, &ntlm_only, usage, out, NULL);
+        explicit_bzero(pw, pwbuf.length);
+        free(pw);
+    } else {
+        if (principal != NULL &&
+            (*st = ntlm_import(principal, strnlen(principal, 1025), GSS_C_NT_USER_NAME, &name)) != SEC_E_OK)
+            return GSS_S_FAILURE;
+        major = acquire_one(minor, name, NULL, NULL, file, &ntlm_only, usage, out, NULL);
+    }
+    if (GSS_ERROR(major)) {
+        *st = sspix_gss_fail("acquiring NTLM credentials", major, *minor, &oid_ntlm);
+        if (*st == SEC_E_INTERNAL_ERROR || *st == SEC_E_UNKNOWN_CREDENTIALS)
+            *st = SEC_E_NO_CREDENTIALS;
+        if (usage == GSS_C_INITIATE && ident == NULL)
+            sspix_fail_more(*st,
+                            "no NTLM credentials in %s: name a file of DOMAIN:user:password lines "
+                            "(SSPIX_AUTH_STORE_A.NtlmUsersFile or NTLM_USER_FILE), or pass a "
+                            "SEC_WINNT_AUTH_IDENTITY",
+                            file ? file : "NTLM_USER_FILE");
+        else if (usage == GSS_C_ACCEPT)
+            sspix_fail_more(*st, "NTLM acceptor with users file %s", file ? file : "(NTLM_USER_FILE)");
+    }
+    gss_release_name(&m2, &name);
+    return major;
 }
 
 static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char *principal, ULONG use,
@@ -454,6 +621,7 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
     gss_cred_usage_t usage;
     gss_name_t name = GSS_C_NO_NAME;
     struct identity id = {0};
+    SSPIX_AUTH_STORE_A store_copy;
     const SSPIX_AUTH_STORE_A *store = NULL;
     const SEC_WINNT_AUTH_IDENTITY_A *ident = NULL;
     SECURITY_STATUS st;
@@ -471,20 +639,54 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
     if (auth_data != NULL) {
         uint64_t magic;
         memcpy(&magic, auth_data, sizeof(magic));
-        if (magic == SSPIX_AUTH_STORE_MAGIC) {
-            store = auth_data;
+        if (magic == SSPIX_AUTH_STORE_MAGIC || magic == SSPIX_AUTH_STORE_MAGIC_V1) {
+            /* A v1 structure ends at Identity: read no further. */
+            memset(&store_copy, 0, sizeof(store_copy));
+            memcpy(&store_copy, auth_data,
+                   magic == SSPIX_AUTH_STORE_MAGIC ? sizeof(store_copy) : offsetof(SSPIX_AUTH_STORE_A, NtlmUsersFile));
+            if (store_copy.NtlmUsersFile != NULL && strnlen(store_copy.NtlmUsersFile, 4097) > 4096)
+                return sspix_fail(SEC_E_INVALID_PARAMETER, "NtlmUsersFile is longer than 4096 bytes");
+            if (store_copy.Flags & ~(ULONG)SSPIX_AUTH_STORE_ALLOW_NTLM)
+                return sspix_fail(SEC_E_INVALID_PARAMETER, "unknown SSPIX_AUTH_STORE_A Flags 0x%x",
+                                  (unsigned)store_copy.Flags);
+            store = &store_copy;
             ident = store->Identity;
         } else {
             ident = auth_data;
         }
     }
 
-    if (ident != NULL) {
-        if (usage == GSS_C_ACCEPT)
-            return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION,
-                              "a password credential can only be used outbound: an acceptor needs a keytab");
-        if ((st = identity_parse(ident, &id)) != SEC_E_OK)
+    if (ident != NULL && usage == GSS_C_ACCEPT)
+        return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "a password credential can only be used outbound: an acceptor "
+                                                      "needs a keytab (or, for NTLM, a users file)");
+
+    struct gss_cred *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    c->pkg = pkg;
+    c->use = use;
+
+    if (pkg->id == SSPIX_PKG_NTLM) {
+        major = acquire_ntlm(&minor, principal, usage, store, ident, &c->cred, &st);
+        if (GSS_ERROR(major)) {
+            core_free_cred(c);
             return st;
+        }
+        sspix_unix_to_timestamp(INT64_MAX, expiry); /* NTLM credentials do not expire */
+        *out = c;
+        return SEC_E_OK;
+    }
+
+    /* Negotiate may add NTLM when the caller allows it. */
+    int ntlm_ok = pkg->id == SSPIX_PKG_NEGOTIATE && store != NULL &&
+                  (store->NtlmUsersFile != NULL || (store->Flags & SSPIX_AUTH_STORE_ALLOW_NTLM));
+    const char *ntlm_file = ntlm_ok ? store->NtlmUsersFile : NULL;
+
+    if (ident != NULL) {
+        if ((st = identity_parse(ident, &id)) != SEC_E_OK) {
+            core_free_cred(c);
+            return st;
+        }
         st = import_principal(id.principal, &name);
     } else if (principal != NULL) {
         st = import_principal(principal, &name);
@@ -493,11 +695,13 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
     }
     if (st != SEC_E_OK) {
         identity_clear(&id);
+        core_free_cred(c);
         return st;
     }
 
     if (usage == GSS_C_ACCEPT && (st = check_keytab(store ? store->Keytab : NULL, principal)) != SEC_E_OK) {
         gss_release_name(&minor, &name);
+        core_free_cred(c);
         return st;
     }
 
@@ -505,23 +709,61 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
                         : usage == GSS_C_INITIATE     ? &spnego_only
                                                       : &spnego_and_krb5;
     gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
-    struct gss_cred *c = calloc(1, sizeof(*c));
-    if (c == NULL) {
-        gss_release_name(&minor, &name);
-        identity_clear(&id);
-        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
-    }
+    int krb5_usable = 1;
     if (pkg->id == SSPIX_PKG_NEGOTIATE && usage == GSS_C_INITIATE && ident != NULL) {
         gss_buffer_desc pw = {strlen(id.password), id.password};
         major = acquire_negotiate_password(&minor, id.principal, name, &pw, c, &cred, &lifetime);
     } else if (pkg->id == SSPIX_PKG_NEGOTIATE && usage == GSS_C_INITIATE) {
-        /* Kerberos first: its errors are the ones worth reporting. */
-        major = acquire_one(&minor, name, NULL, store, &krb5_only, usage, &c->kcred, &lifetime);
-        if (!GSS_ERROR(major))
-            major = acquire_one(&minor, name, NULL, store, mechs, usage, &cred, &lifetime);
+        /* Kerberos first: its errors are the ones worth reporting, unless
+         * NTLM is allowed to stand in for it (no ticket: fall back). */
+        major = acquire_one(&minor, name, NULL, store, NULL, &krb5_only, usage, &c->kcred, &lifetime);
+        if (GSS_ERROR(major) && ntlm_ok) {
+            krb5_usable = 0;
+            lifetime = GSS_C_INDEFINITE;
+            major = acquire_one(&minor, GSS_C_NO_NAME, NULL, NULL, ntlm_file, &ntlm_only, usage, &c->kcred, NULL);
+            if (!GSS_ERROR(major))
+                major = acquire_one(&minor, GSS_C_NO_NAME, NULL, store, ntlm_file, mechs, usage, &cred, NULL);
+        } else if (!GSS_ERROR(major)) {
+            OM_uint32 ignored;
+            major = acquire_one(&minor, name, NULL, store, ntlm_file, mechs, usage, &cred, &ignored);
+        }
+    } else if (pkg->id == SSPIX_PKG_NEGOTIATE && usage != GSS_C_INITIATE && ntlm_ok) {
+        major = acquire_one(&minor, name, NULL, store, NULL, mechs, usage, &cred, &lifetime);
+        if (!GSS_ERROR(major)) {
+            gss_name_t at = GSS_C_NO_NAME;
+            if (ntlm_file != NULL && (st = ntlm_acceptor_name(&at)) != SEC_E_OK) {
+                gss_release_name(&minor, &name);
+                gss_release_cred(&minor, &cred);
+                core_free_cred(c);
+                return st;
+            }
+            /* SPNEGO asks every mechanism for this credential. A keytab name
+             * of no known type stops krb5 at once (before it builds an
+             * acceptor principal from "@" and leaks it on the way out, MIT
+             * 1.20); gss-ntlmssp ignores the key. */
+            gss_key_value_element_desc el[2] = {{"keytab", "SSPIX-NTLM-ONLY:"}, {"ntlmssp_keyfile", ntlm_file}};
+            gss_key_value_set_desc kv = {2, el};
+            if (ntlm_file != NULL)
+                major = gss_acquire_cred_from(&minor, at, GSS_C_INDEFINITE, &spnego_only, GSS_C_ACCEPT, &kv, &c->ncred,
+                                              NULL, NULL);
+            else /* SSPIX_AUTH_STORE_ALLOW_NTLM: gss-ntlmssp's defaults (NTLM_USER_FILE, winbind) */
+                major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &spnego_only, GSS_C_ACCEPT, &c->ncred,
+                                         NULL, NULL);
+            gss_release_name(&minor, &at);
+            if (!GSS_ERROR(major))
+                major = gss_set_neg_mechs(&minor, c->ncred, &ntlm_only);
+            if (GSS_ERROR(major)) {
+                gss_release_cred(&minor, &cred);
+                st = sspix_gss_fail("acquiring NTLM acceptor credentials", major, minor, &oid_ntlm);
+                sspix_fail_more(st, "users file %s", ntlm_file ? ntlm_file : "(NTLM_USER_FILE)");
+                gss_release_name(&minor, &name);
+                core_free_cred(c);
+                return st;
+            }
+        }
     } else {
         gss_buffer_desc pw = {ident ? strlen(id.password) : 0, id.password};
-        major = acquire_one(&minor, name, ident ? &pw : NULL, store, mechs, usage, &cred, &lifetime);
+        major = acquire_one(&minor, name, ident ? &pw : NULL, store, ntlm_file, mechs, usage, &cred, &lifetime);
     }
 
     if (GSS_ERROR(major)) {
@@ -529,9 +771,14 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
         char *who = name_string(name);
         describe_defaults(usage == GSS_C_INITIATE, store ? store->Ccache : NULL, store ? store->Keytab : NULL, where,
                           sizeof(where));
-        st = sspix_gss_fail("acquiring credentials", major, minor, &oid_krb5);
+        st = sspix_gss_fail("acquiring credentials", major, minor, krb5_usable ? &oid_krb5 : &oid_ntlm);
+        if (!krb5_usable && (st == SEC_E_INTERNAL_ERROR || st == SEC_E_UNKNOWN_CREDENTIALS))
+            st = SEC_E_NO_CREDENTIALS;
         if (ident != NULL)
             sspix_fail_more(st, "password logon of %s", id.principal);
+        else if (!krb5_usable)
+            sspix_fail_more(st, "no Kerberos ticket in %s and no NTLM credentials in %s", where,
+                            ntlm_file ? ntlm_file : "NTLM_USER_FILE");
         else if (usage == GSS_C_INITIATE)
             sspix_fail_more(st, "no usable ticket for %s in %s: run kinit", who ? who : "the default principal",
                             where);
@@ -546,18 +793,19 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
     }
     gss_release_name(&minor, &name);
     identity_clear(&id);
-    c->pkg = pkg;
     c->cred = cred;
 
     if (pkg->id == SSPIX_PKG_NEGOTIATE) {
-        major = gss_set_neg_mechs(&minor, cred, &krb5_only);
+        /* Kerberos only, unless NTLM is allowed; NTLM alone when there is no
+         * Kerberos ticket to offer. */
+        gss_OID_set neg = !ntlm_ok || usage != GSS_C_INITIATE ? &krb5_only : krb5_usable ? &krb5_and_ntlm : &ntlm_only;
+        major = gss_set_neg_mechs(&minor, cred, neg);
         if (GSS_ERROR(major)) {
             core_free_cred(c);
-            return sspix_gss_fail("restricting Negotiate to Kerberos", major, minor, &oid_spnego);
+            return sspix_gss_fail("choosing Negotiate's mechanisms", major, minor, &oid_spnego);
         }
     }
 
-    c->use = use;
     expiry_from_lifetime(usage == GSS_C_ACCEPT ? GSS_C_INDEFINITE : lifetime, 0, (int64_t)time(NULL), NULL, expiry);
     *out = c;
     return SEC_E_OK;
@@ -676,9 +924,15 @@ static SECURITY_STATUS finish_leg(struct gss_ctx *c, OM_uint32 major, OM_uint32 
                                   gss_OID mech, struct sspix_leg *leg)
 {
     int64_t now = (int64_t)time(NULL);
-    c->gss_flags = ret_flags;
     if (mech != GSS_C_NO_OID)
         c->mech = mech;
+    /* gss-ntlmssp's initiator claims GSS_C_MUTUAL_FLAG, but NTLM never
+     * authenticates the server: nothing the server sends proves that it
+     * knows a secret the client could check. Never pass that claim on as
+     * ISC_RET_MUTUAL_AUTH / ASC_RET_MUTUAL_AUTH (DESIGN.md section 2). */
+    if (mech_is_ntlm(c->mech) || c->pkg->id == SSPIX_PKG_NTLM)
+        ret_flags &= ~(OM_uint32)GSS_C_MUTUAL_FLAG;
+    c->gss_flags = ret_flags;
     if (!(major & GSS_S_CONTINUE_NEEDED)) {
         c->established = 1;
         c->start = now;
@@ -708,11 +962,13 @@ static SECURITY_STATUS core_init(const struct sspix_package *pkg, void *cred_p, 
         if (c == NULL)
             return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
         c->pkg = pkg;
-        if ((st = import_target(target, &c->target)) != SEC_E_OK) {
+        /* NTLM needs no target, but gss-ntlmssp takes host-based names only. */
+        st = pkg->id == SSPIX_PKG_NTLM ? ntlm_server_name(target, &c->target) : import_target(target, &c->target);
+        if (st != SEC_E_OK) {
             core_delete_ctx(c);
             return st;
         }
-    } else if (c->established) {
+    } else if (c->established || c->exported) {
         return sspix_fail(SEC_E_OUT_OF_SEQUENCE, "the context is already complete");
     }
 
@@ -763,14 +1019,54 @@ static SECURITY_STATUS core_accept(const struct sspix_package *pkg, void *cred_p
             return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
         c->pkg = pkg;
         c->server = 1;
-    } else if (c->established) {
+    } else if (c->established || c->exported) {
         return sspix_fail(SEC_E_OUT_OF_SEQUENCE, "the context is already complete");
     }
 
     gss_buffer_desc input = {in_len, (void *)in};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
-    major = gss_accept_sec_context(&minor, &c->ctx, cred ? cred->cred : GSS_C_NO_CREDENTIAL, &input,
-                                   GSS_C_NO_CHANNEL_BINDINGS, &src, &mech, &output, &ret_flags, &lifetime, &deleg);
+    /* Negotiate with NTLM allowed has two acceptor credentials (see
+     * gss_cred.ncred). The first token says which one the client wants: an
+     * optimistic NTLM NEGOTIATE message inside SPNEGO, or anything else. If
+     * that guess fails, the other credential gets the same token; the first
+     * failure is the one reported. */
+    int two = first && cred != NULL && cred->ncred != GSS_C_NO_CREDENTIAL;
+    if (two) {
+        static const uint8_t ntlm_negotiate[12] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0};
+        for (size_t i = 0; i + sizeof(ntlm_negotiate) <= in_len && !c->ntlm_cred; i++)
+            c->ntlm_cred = memcmp(in + i, ntlm_negotiate, sizeof(ntlm_negotiate)) == 0;
+    }
+    gss_cred_id_t acceptor = cred == NULL ? GSS_C_NO_CREDENTIAL : c->ntlm_cred ? cred->ncred : cred->cred;
+    major = gss_accept_sec_context(&minor, &c->ctx, acceptor, &input, GSS_C_NO_CHANNEL_BINDINGS, &src, &mech, &output,
+                                   &ret_flags, &lifetime, &deleg);
+    if (two && sspix_gss_failed(major)) {
+        char saved[1024];
+        OM_uint32 m2;
+        SECURITY_STATUS first_st =
+            sspix_gss_fail("accepting", major, minor, mech != GSS_C_NO_OID ? mech : package_mech(pkg));
+        sspix_error_save(saved, sizeof(saved));
+        gss_release_buffer(&m2, &output);
+        if (src != GSS_C_NO_NAME)
+            gss_release_name(&m2, &src);
+        if (c->ctx != GSS_C_NO_CONTEXT)
+            gss_delete_sec_context(&m2, &c->ctx, GSS_C_NO_BUFFER);
+        if (deleg != GSS_C_NO_CREDENTIAL)
+            gss_release_cred(&m2, &deleg);
+        c->ntlm_cred = !c->ntlm_cred;
+        mech = GSS_C_NO_OID;
+        major = gss_accept_sec_context(&minor, &c->ctx, c->ntlm_cred ? cred->ncred : cred->cred, &input,
+                                       GSS_C_NO_CHANNEL_BINDINGS, &src, &mech, &output, &ret_flags, &lifetime, &deleg);
+        if (sspix_gss_failed(major)) {
+            gss_release_buffer(&m2, &output);
+            if (src != GSS_C_NO_NAME)
+                gss_release_name(&m2, &src);
+            if (deleg != GSS_C_NO_CREDENTIAL)
+                gss_release_cred(&m2, &deleg);
+            sspix_error_restore(saved);
+            core_delete_ctx(c);
+            return first_st;
+        }
+    }
     if (deleg != GSS_C_NO_CREDENTIAL) {
         OM_uint32 m2;
         gss_release_cred(&m2, &deleg);
@@ -781,6 +1077,14 @@ static SECURITY_STATUS core_accept(const struct sspix_package *pkg, void *cred_p
         if (src != GSS_C_NO_NAME)
             gss_release_name(&m2, &src);
         st = sspix_gss_fail("accepting", major, minor, mech != GSS_C_NO_OID ? mech : package_mech(pkg));
+        /* NTLM's AUTHENTICATE message failed: gss-ntlmssp says EINVAL for a
+         * wrong password and "no credentials" for a user its users file lacks;
+         * Windows says SEC_E_LOGON_DENIED to both (and should not tell them
+         * apart). A malformed message stays SEC_E_INVALID_TOKEN. */
+        if (!first && (pkg->id == SSPIX_PKG_NTLM || mech_is_ntlm(c->mech) || mech_is_ntlm(mech)) &&
+            st != SEC_E_INVALID_TOKEN && st != SEC_E_INSUFFICIENT_MEMORY)
+            st = sspix_fail_more(SEC_E_LOGON_DENIED, "NTLM logon failed: wrong password, or a user the users file "
+                                                     "does not list");
         if (first)
             core_delete_ctx(c);
         return st;
@@ -802,6 +1106,8 @@ static enum sspix_package_id core_negotiated(void *p, int *complete)
     *complete = c->established;
     if (c->established && oid_is(c->mech, &oid_krb5))
         return SSPIX_PKG_KERBEROS;
+    if (c->established && mech_is_ntlm(c->mech))
+        return SSPIX_PKG_NTLM;
     return c->pkg->id;
 }
 
@@ -819,6 +1125,12 @@ static SECURITY_STATUS require_established(const struct gss_ctx *c)
 static SECURITY_STATUS protection_sizes(struct gss_ctx *c, ULONG *header, ULONG *padding, ULONG *mic)
 {
     OM_uint32 major, minor;
+    if (mech_is_ntlm(c->mech)) {
+        /* Fixed by MS-NLMP: a 16-byte signature, RC4 needs no padding. */
+        *header = *mic = SSPIX_NTLM_SIGNATURE;
+        *padding = 0;
+        return SEC_E_OK;
+    }
     gss_iov_buffer_desc iov[3] = {{GSS_IOV_BUFFER_TYPE_HEADER, {0, NULL}},
                                   {GSS_IOV_BUFFER_TYPE_DATA, {1, NULL}},
                                   {GSS_IOV_BUFFER_TYPE_PADDING, {0, NULL}}};
@@ -840,12 +1152,22 @@ static SECURITY_STATUS query_names(struct gss_ctx *c, char **client, char **serv
 {
     OM_uint32 major, minor;
     gss_name_t src = GSS_C_NO_NAME, targ = GSS_C_NO_NAME;
-    major = gss_inquire_context(&minor, c->ctx, &src, &targ, NULL, NULL, NULL, NULL, NULL);
+    /* gss-ntlmssp crashes copying an acceptor's own name that has no SPN
+     * (ours never has one, see ntlm_acceptor_name): an NTLM server context
+     * reports this machine's host name as its own. */
+    int ntlm_acceptor = c->server && mech_is_ntlm(c->mech);
+    major = gss_inquire_context(&minor, c->ctx, &src, server != NULL && !ntlm_acceptor ? &targ : NULL, NULL, NULL, NULL,
+                                NULL, NULL);
     if (GSS_ERROR(major))
         return sspix_gss_fail("inquiring the context", major, minor, c->mech);
     *client = name_string(src);
-    if (server != NULL)
+    if (server != NULL && ntlm_acceptor) {
+        char host[256] = "";
+        gethostname(host, sizeof(host) - 1);
+        *server = dup_bytes(host, strlen(host));
+    } else if (server != NULL) {
         *server = name_string(targ);
+    }
     gss_release_name(&minor, &src);
     gss_release_name(&minor, &targ);
     if (*client == NULL || (server != NULL && *server == NULL)) {
@@ -855,6 +1177,66 @@ static SECURITY_STATUS query_names(struct gss_ctx *c, char **client, char **serv
         return sspix_fail(SEC_E_NO_CONTEXT, "the peer names are not known yet");
     }
     return SEC_E_OK;
+}
+
+/*
+ * SECPKG_ATTR_KEY_INFO. MIT returns the session key's enctype as the last arc
+ * of a second OID (1.2.840.113554.1.2.2.4.<enctype>) next to the key. The
+ * algorithm numbers are Windows' (KERB_ETYPE_*, KERB_CHECKSUM_*, CALG_RC4).
+ */
+struct key_info_row {
+    int enctype;
+    ULONG key_bits, sig_alg, enc_alg;
+    const char *sig_name, *enc_name;
+};
+
+static const struct key_info_row key_info_rows[] = {
+    {17, 128, 15, 17, "HMAC-SHA1-96-AES128", "AES-128-CTS-HMAC-SHA1-96"},
+    {18, 256, 16, 18, "HMAC-SHA1-96-AES256", "AES-256-CTS-HMAC-SHA1-96"},
+    {19, 128, 19, 19, "HMAC-SHA256-128-AES128", "AES-128-CTS-HMAC-SHA256-128"},
+    {20, 256, 20, 20, "HMAC-SHA384-192-AES256", "AES-256-CTS-HMAC-SHA384-192"},
+    {23, 128, 0xFFFFFF76u, 23, "HMAC-MD5", "RC4-HMAC"},
+};
+
+static SECURITY_STATUS key_info_fill(SecPkgContext_KeyInfoA *k, ULONG bits, ULONG sig_alg, ULONG enc_alg,
+                                     const char *sig, const char *enc)
+{
+    k->sSignatureAlgorithmName = dup_bytes(sig, strlen(sig));
+    k->sEncryptAlgorithmName = dup_bytes(enc, strlen(enc));
+    if (k->sSignatureAlgorithmName == NULL || k->sEncryptAlgorithmName == NULL) {
+        free(k->sSignatureAlgorithmName);
+        free(k->sEncryptAlgorithmName);
+        k->sSignatureAlgorithmName = k->sEncryptAlgorithmName = NULL;
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    }
+    k->KeySize = bits;
+    k->SignatureAlgorithm = sig_alg;
+    k->EncryptAlgorithm = enc_alg;
+    return SEC_E_OK;
+}
+
+static SECURITY_STATUS query_key_info(struct gss_ctx *c, SecPkgContext_KeyInfoA *k)
+{
+    static const uint8_t enctype_oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02, 0x04};
+    gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
+    OM_uint32 major, minor;
+    int enctype = -1;
+
+    if (mech_is_ntlm(c->mech)) /* MS-NLMP sealing: RC4 with an HMAC-MD5 checksum, 128-bit keys */
+        return key_info_fill(k, 128, 0xFFFFFF76u /* KERB_CHECKSUM_HMAC_MD5 */, 0x6801 /* CALG_RC4 */, "HMAC-MD5",
+                             "RC4");
+    major = gss_inquire_sec_context_by_oid(&minor, c->ctx, GSS_C_INQ_SSPI_SESSION_KEY, &set);
+    if (GSS_ERROR(major) || set == GSS_C_NO_BUFFER_SET)
+        return sspix_gss_fail("reading the session key type", major, minor, c->mech);
+    if (set->count >= 2 && set->elements[1].length == sizeof(enctype_oid) + 1 &&
+        memcmp(set->elements[1].value, enctype_oid, sizeof(enctype_oid)) == 0)
+        enctype = ((const uint8_t *)set->elements[1].value)[sizeof(enctype_oid)];
+    gss_release_buffer_set(&minor, &set);
+    for (size_t i = 0; i < sizeof(key_info_rows) / sizeof(key_info_rows[0]); i++)
+        if (key_info_rows[i].enctype == enctype)
+            return key_info_fill(k, key_info_rows[i].key_bits, key_info_rows[i].sig_alg, key_info_rows[i].enc_alg,
+                                 key_info_rows[i].sig_name, key_info_rows[i].enc_name);
+    return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "the session key's encryption type (%d) has no SSPI name", enctype);
 }
 
 static SECURITY_STATUS core_query_ctx(void *p, ULONG attr, void *buffer)
@@ -895,9 +1277,11 @@ static SECURITY_STATUS core_query_ctx(void *p, ULONG attr, void *buffer)
         ULONG header, padding, mic;
         if ((st = require_established(c)) != SEC_E_OK || (st = protection_sizes(c, &header, &padding, &mic)) != SEC_E_OK)
             return st;
-        s->cbMaxToken = c->pkg->max_token;
+        s->cbMaxToken = mech_is_ntlm(c->mech) ? SSPIX_NTLM_MAX_TOKEN : c->pkg->max_token;
         s->cbMaxSignature = mic;
-        s->cbBlockSize = padding > 0 ? padding : 1;
+        /* AES-CTS and RC4 need no padding; Windows' NTLM says 0, and
+         * Kerberos callers divide by it, so Kerberos says 1. */
+        s->cbBlockSize = padding > 0 ? padding : mech_is_ntlm(c->mech) ? 0 : 1;
         s->cbSecurityTrailer = header;
         return SEC_E_OK;
     }
@@ -906,6 +1290,18 @@ static SECURITY_STATUS core_query_ctx(void *p, ULONG attr, void *buffer)
         ULONG header, padding, mic;
         if ((st = require_established(c)) != SEC_E_OK || (st = protection_sizes(c, &header, &padding, &mic)) != SEC_E_OK)
             return st;
+        if (mech_is_ntlm(c->mech)) {
+            /* A SECBUFFER_STREAM for NTLM is gss_wrap's output: sealed data,
+             * then the signature. */
+            s->cbHeader = 0;
+            s->cbTrailer = SSPIX_NTLM_SIGNATURE;
+            s->cbMaximumMessage = 64u * 1024u * 1024u;
+            s->cBuffers = 2;
+            s->cbBlockSize = 0;
+            return SEC_E_OK;
+        }
+        /* DecryptMessage(STREAM) takes a whole RFC 4121 wrap token: the
+         * header (with the rotated trailer) before the data, padding after. */
         s->cbHeader = header;
         s->cbTrailer = padding;
         s->cbMaximumMessage = 0x7FFFFFFFu - header - padding;
@@ -913,6 +1309,10 @@ static SECURITY_STATUS core_query_ctx(void *p, ULONG attr, void *buffer)
         s->cbBlockSize = padding > 0 ? padding : 1;
         return SEC_E_OK;
     }
+    case SECPKG_ATTR_KEY_INFO:
+        if ((st = require_established(c)) != SEC_E_OK)
+            return st;
+        return query_key_info(c, buffer);
     case SECPKG_ATTR_SESSION_KEY: {
         gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
         if ((st = require_established(c)) != SEC_E_OK)
@@ -987,6 +1387,9 @@ static SECURITY_STATUS map_iov(PSecBufferDesc msg, gss_iov_buffer_desc *iov, int
 
 static SECURITY_STATUS check_ready(struct gss_ctx *c)
 {
+    if (c->exported)
+        return sspix_fail(SEC_E_NO_CONTEXT, "the context was exported (ExportSecurityContext): use the imported "
+                                            "one; this handle only needs DeleteSecurityContext");
     if (!c->established || c->ctx == GSS_C_NO_CONTEXT)
         return sspix_fail(SEC_E_NO_CONTEXT, "message protection needs a complete context");
     return SEC_E_OK;
@@ -1002,7 +1405,11 @@ static SECURITY_STATUS core_encrypt(void *p, ULONG qop, PSecBufferDesc msg, ULON
     SECURITY_STATUS st;
     (void)seqno;
 
-    if ((st = check_ready(c)) != SEC_E_OK || (st = map_iov(msg, iov, map, &n, 0)) != SEC_E_OK)
+    if ((st = check_ready(c)) != SEC_E_OK)
+        return st;
+    if (mech_is_ntlm(c->mech))
+        return sspix_ntlm_encrypt(c->ctx, c->mech, qop, msg);
+    if ((st = map_iov(msg, iov, map, &n, 0)) != SEC_E_OK)
         return st;
     if (qop & ~(ULONG)SECQOP_WRAP_NO_ENCRYPT)
         return sspix_fail(SEC_E_QOP_NOT_SUPPORTED, "QOP 0x%x: only 0 and KERB_WRAP_NO_ENCRYPT are supported",
@@ -1048,6 +1455,36 @@ static SECURITY_STATUS core_encrypt(void *p, ULONG qop, PSecBufferDesc msg, ULON
     return SEC_E_OK;
 }
 
+/*
+ * RFC 4121 wrap tokens carry no length, so a truncated SECBUFFER_STREAM is
+ * recognised by the least a token of this context can be: a sealed one has
+ * the 16-byte header, the encrypted header copy (16), the confounder (16) and
+ * the checksum (what gss_wrap_iov_length counts for an empty message); a
+ * signed-only one the header and the checksum. Shorter than that is
+ * SEC_E_INCOMPLETE_MESSAGE. (EC is not trusted for this: it is not checked
+ * until the checksum is.) A cut inside the data itself cannot be told from a
+ * modification and is SEC_E_MESSAGE_ALTERED.
+ */
+static SECURITY_STATUS check_stream_length(struct gss_ctx *c, const gss_buffer_desc *stream)
+{
+    const uint8_t *t = stream->value;
+    size_t need = 16;
+    OM_uint32 minor;
+    gss_iov_buffer_desc iov[3] = {{GSS_IOV_BUFFER_TYPE_HEADER, {0, NULL}},
+                                  {GSS_IOV_BUFFER_TYPE_DATA, {0, NULL}},
+                                  {GSS_IOV_BUFFER_TYPE_PADDING, {0, NULL}}};
+    if (stream->length >= 16 && t[0] == 0x05 && t[1] == 0x04 &&
+        !GSS_ERROR(gss_wrap_iov_length(&minor, c->ctx, 1, GSS_C_QOP_DEFAULT, NULL, iov, 3)) &&
+        iov[0].buffer.length >= 48)
+        need = (t[2] & 0x02) ? iov[0].buffer.length : iov[0].buffer.length - 32;
+    if (stream->length < need)
+        return sspix_fail(SEC_E_INCOMPLETE_MESSAGE,
+                          "the SECBUFFER_STREAM holds %zu bytes; the token needs at least "
+                          "%zu: read the rest of the message",
+                          stream->length, need);
+    return SEC_E_OK;
+}
+
 static SECURITY_STATUS core_decrypt(void *p, PSecBufferDesc msg, ULONG seqno, ULONG *qop)
 {
     struct gss_ctx *c = p;
@@ -1060,7 +1497,11 @@ static SECURITY_STATUS core_decrypt(void *p, PSecBufferDesc msg, ULONG seqno, UL
     SECURITY_STATUS st;
     (void)seqno;
 
-    if ((st = check_ready(c)) != SEC_E_OK || (st = map_iov(msg, iov, map, &n, 0)) != SEC_E_OK)
+    if ((st = check_ready(c)) != SEC_E_OK)
+        return st;
+    if (mech_is_ntlm(c->mech))
+        return sspix_ntlm_decrypt(c->ctx, c->mech, msg, qop);
+    if ((st = map_iov(msg, iov, map, &n, 0)) != SEC_E_OK)
         return st;
     int stream = 0;
     for (size_t i = 0; i < n; i++)
@@ -1077,16 +1518,14 @@ static SECURITY_STATUS core_decrypt(void *p, PSecBufferDesc msg, ULONG seqno, UL
             }
         }
         n = k;
-        if (iov[0].buffer.length < 16)
-            return sspix_fail(SEC_E_INCOMPLETE_MESSAGE, "the SECBUFFER_STREAM holds %zu bytes, less than a token "
-                                                        "header", iov[0].buffer.length);
+        if (iov[0].type != GSS_IOV_BUFFER_TYPE_STREAM)
+            return sspix_fail(SEC_E_INVALID_PARAMETER, "put the SECBUFFER_STREAM before the SECBUFFER_DATA");
+        if ((st = check_stream_length(c, &iov[0].buffer)) != SEC_E_OK)
+            return st;
     }
     major = gss_unwrap_iov(&minor, c->ctx, &conf, &qop_state, iov, (int)n);
     if (sspix_gss_failed(major)) {
-        st = sspix_gss_fail("DecryptMessage", major, minor, c->mech);
-        if (st == SEC_E_INVALID_TOKEN || st == SEC_E_INTERNAL_ERROR)
-            st = sspix_fail_more(SEC_E_MESSAGE_ALTERED, "the message was modified or is not a token of this context");
-        return st;
+        return sspix_gss_message_fail("DecryptMessage", major, minor, c->mech);
     }
     for (size_t i = 0; i < n; i++) {
         SecBuffer *b = &msg->pBuffers[map[i]];
@@ -1108,10 +1547,14 @@ static SECURITY_STATUS core_sign(void *p, ULONG qop, PSecBufferDesc msg, ULONG s
     SECURITY_STATUS st;
     (void)seqno;
 
-    if ((st = check_ready(c)) != SEC_E_OK || (st = map_iov(msg, iov, map, &n, 1)) != SEC_E_OK)
+    if ((st = check_ready(c)) != SEC_E_OK)
         return st;
     if (qop != 0)
         return sspix_fail(SEC_E_QOP_NOT_SUPPORTED, "MakeSignature QOP must be 0");
+    if (mech_is_ntlm(c->mech))
+        return sspix_ntlm_sign(c->ctx, c->mech, msg);
+    if ((st = map_iov(msg, iov, map, &n, 1)) != SEC_E_OK)
+        return st;
     gss_iov_buffer_desc sizes[SSPIX_MAX_IOV];
     memcpy(sizes, iov, n * sizeof(iov[0]));
     major = gss_get_mic_iov_length(&minor, c->ctx, GSS_C_QOP_DEFAULT, sizes, (int)n);
@@ -1145,13 +1588,232 @@ static SECURITY_STATUS core_verify(void *p, PSecBufferDesc msg, ULONG seqno, ULO
     SECURITY_STATUS st;
     (void)seqno;
 
-    if ((st = check_ready(c)) != SEC_E_OK || (st = map_iov(msg, iov, map, &n, 1)) != SEC_E_OK)
+    if ((st = check_ready(c)) != SEC_E_OK)
+        return st;
+    if (mech_is_ntlm(c->mech))
+        return sspix_ntlm_verify(c->ctx, c->mech, msg, qop);
+    if ((st = map_iov(msg, iov, map, &n, 1)) != SEC_E_OK)
         return st;
     major = gss_verify_mic_iov(&minor, c->ctx, &qop_state, iov, (int)n);
     if (sspix_gss_failed(major))
-        return sspix_gss_fail("VerifySignature", major, minor, c->mech);
+        return sspix_gss_message_fail("VerifySignature", major, minor, c->mech);
     if (qop != NULL)
         *qop = 0;
+    return SEC_E_OK;
+}
+
+/* ---- local account, export and import ------------------------------------------ */
+
+#define SSPIX_LOCAL_NAME_MAX 256u
+
+static SECURITY_STATUS core_local_name(void *p, char **out)
+{
+    struct gss_ctx *c = p;
+    OM_uint32 major, minor;
+    gss_name_t src = GSS_C_NO_NAME;
+    gss_buffer_desc local = GSS_C_EMPTY_BUFFER;
+    SECURITY_STATUS st;
+
+    if ((st = check_ready(c)) != SEC_E_OK)
+        return st;
+    if (!c->server)
+        return sspix_fail(SEC_E_NO_IMPERSONATION, "only a server context has a client to impersonate");
+    major = gss_inquire_context(&minor, c->ctx, &src, NULL, NULL, NULL, NULL, NULL, NULL);
+    if (GSS_ERROR(major))
+        return sspix_gss_fail("inquiring the client's name", major, minor, c->mech);
+    major = gss_localname(&minor, src, GSS_C_NO_OID, &local);
+    if (GSS_ERROR(major)) {
+        char *who = name_string(src);
+        gss_release_name(&minor, &src);
+        sspix_fail(SEC_E_NO_IMPERSONATION,
+                   "%s maps to no local account: add an auth_to_local rule for it in "
+                   "krb5.conf ([realms] REALM = { auth_to_local = ... })",
+                   who ? who : "the client");
+        free(who);
+        return SEC_E_NO_IMPERSONATION;
+    }
+    gss_release_name(&minor, &src);
+    if (local.length == 0 || local.length > SSPIX_LOCAL_NAME_MAX || memchr(local.value, '\0', local.length) ||
+        memchr(local.value, '/', local.length)) {
+        gss_release_buffer(&minor, &local);
+        return sspix_fail(SEC_E_NO_IMPERSONATION, "the client's local name is empty, too long or not an account name");
+    }
+    *out = dup_bytes(local.value, local.length);
+    gss_release_buffer(&minor, &local);
+    return *out ? SEC_E_OK : sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+}
+
+/*
+ * The exported form, all integers big-endian:
+ *   "SSPIXCTX" | u32 version (1) | u32 package id | u32 state (1 server, 2 established) | u32 attrs |
+ *   u32 gss_flags | u32 start hi | u32 start lo | u32 expiry hi | u32 expiry lo |
+ *   u8 mech length (<= 32) | mech OID bytes | u32 token length (<= SSPIX_EXPORT_MAX_TOKEN) | the token of
+ *   gss_export_sec_context.
+ * The token holds the session keys: whoever holds the blob can act as this
+ * context. Pass it only to a process of the same trust (a Unix socket
+ * between a service and its workers), never over a network.
+ */
+#define SSPIX_EXPORT_MAGIC     "SSPIXCTX"
+#define SSPIX_EXPORT_VERSION   1u
+#define SSPIX_EXPORT_MAX_TOKEN (64u * 1024u)
+#define SSPIX_EXPORT_MAX_MECH  32u
+
+static int put_u64(sspix_writer *w, int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    int r = sspix_writer_put_u32be(w, (uint32_t)(u >> 32));
+    return r < 0 ? r : sspix_writer_put_u32be(w, (uint32_t)u);
+}
+
+static int get_u64(sspix_reader *r, int64_t *v)
+{
+    uint32_t hi, lo;
+    int rc = sspix_reader_u32be(r, &hi);
+    if (rc == 0)
+        rc = sspix_reader_u32be(r, &lo);
+    if (rc == 0)
+        *v = (int64_t)(((uint64_t)hi << 32) | lo);
+    return rc;
+}
+
+static int export_write(sspix_writer *w, const struct gss_ctx *c, const gss_buffer_desc *tok)
+{
+    GUARD(sspix_writer_put_bytes(w, SSPIX_EXPORT_MAGIC, 8));
+    GUARD(sspix_writer_put_u32be(w, SSPIX_EXPORT_VERSION));
+    GUARD(sspix_writer_put_u32be(w, (uint32_t)c->pkg->id));
+    GUARD(sspix_writer_put_u32be(w, (c->server ? 1u : 0u) | 2u));
+    GUARD(sspix_writer_put_u32be(w, c->attrs));
+    GUARD(sspix_writer_put_u32be(w, c->gss_flags));
+    GUARD(put_u64(w, c->start));
+    GUARD(put_u64(w, c->expiry));
+    GUARD(sspix_writer_put_u8(w, (uint8_t)c->mech->length));
+    GUARD(sspix_writer_put_bytes(w, c->mech->elements, c->mech->length));
+    GUARD(sspix_writer_put_u32be(w, (uint32_t)tok->length));
+    return sspix_writer_put_bytes(w, tok->value, tok->length);
+}
+
+static SECURITY_STATUS core_export(void *p, uint8_t **blob, size_t *len)
+{
+    struct gss_ctx *c = p;
+    OM_uint32 major, minor;
+    gss_buffer_desc tok = GSS_C_EMPTY_BUFFER;
+    sspix_writer w;
+    SECURITY_STATUS st;
+    int r;
+
+    if ((st = check_ready(c)) != SEC_E_OK)
+        return st;
+    if (c->mech == GSS_C_NO_OID || c->mech->length > SSPIX_EXPORT_MAX_MECH)
+        return sspix_fail(SEC_E_INTERNAL_ERROR, "the context's mechanism is unknown");
+    major = gss_export_sec_context(&minor, &c->ctx, &tok);
+    if (GSS_ERROR(major))
+        return sspix_gss_fail("exporting the context", major, minor, c->mech);
+    /* GSSAPI has deleted the context; so is this one now, except for its handle. */
+    c->established = 0;
+    c->ctx = GSS_C_NO_CONTEXT;
+    c->exported = 1;
+    if (tok.length > SSPIX_EXPORT_MAX_TOKEN) {
+        gss_release_buffer(&minor, &tok);
+        return sspix_fail(SEC_E_INTERNAL_ERROR, "the exported context is larger than %u bytes", SSPIX_EXPORT_MAX_TOKEN);
+    }
+    /* One exact allocation: no stray copies of the keys in freed memory. */
+    size_t total = 8 + 4 * 5 + 8 + 8 + 1 + c->mech->length + 4 + tok.length;
+    uint8_t *out = malloc(total);
+    r = SSPIX_ERR_NOMEM;
+    if (out != NULL) {
+        sspix_writer_init_fixed(&w, out, total);
+        r = export_write(&w, c, &tok);
+    }
+    explicit_bzero(tok.value, tok.length);
+    gss_release_buffer(&minor, &tok);
+    if (r < 0 || sspix_writer_len(&w) != total) {
+        if (out != NULL) {
+            explicit_bzero(out, total);
+            free(out);
+        }
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory serialising the context");
+    }
+    *blob = out;
+    *len = total;
+    return SEC_E_OK;
+}
+
+/* The mechanism OIDs an imported context may carry, as static storage. */
+static gss_OID known_mech(const uint8_t *p, size_t n)
+{
+    gss_OID_desc probe = {(OM_uint32)n, (void *)p};
+    if (oid_is(&probe, &oid_krb5))
+        return &oid_krb5;
+    if (oid_is(&probe, &oid_spnego))
+        return &oid_spnego;
+    if (oid_is(&probe, &oid_ntlm))
+        return &oid_ntlm;
+    return GSS_C_NO_OID;
+}
+
+#define IMPORT_BAD(why) sspix_fail(SEC_E_INVALID_TOKEN, "not an exported sspix context: %s", why)
+
+static SECURITY_STATUS core_import(const struct sspix_package *pkg, const uint8_t *blob, size_t len, void **out)
+{
+    sspix_reader r;
+    const uint8_t *magic, *mech_bytes, *tok_bytes;
+    uint32_t version, pkg_id, state, attrs, gss_flags, tok_len;
+    uint8_t mech_len;
+    int64_t start = 0, expiry = 0;
+    OM_uint32 major, minor;
+
+    sspix_reader_init(&r, blob, len);
+    if (sspix_reader_bytes(&r, 8, &magic) < 0 || memcmp(magic, SSPIX_EXPORT_MAGIC, 8) != 0)
+        return IMPORT_BAD("wrong magic");
+    if (sspix_reader_u32be(&r, &version) < 0 || version != SSPIX_EXPORT_VERSION)
+        return IMPORT_BAD("unknown version");
+    if (sspix_reader_u32be(&r, &pkg_id) < 0 || sspix_reader_u32be(&r, &state) < 0 ||
+        sspix_reader_u32be(&r, &attrs) < 0 || sspix_reader_u32be(&r, &gss_flags) < 0 || get_u64(&r, &start) < 0 ||
+        get_u64(&r, &expiry) < 0 || sspix_reader_u8(&r, &mech_len) < 0)
+        return sspix_fail(SEC_E_INCOMPLETE_MESSAGE, "the exported context is truncated");
+    if (pkg_id != (uint32_t)pkg->id)
+        return sspix_fail(SEC_E_SECPKG_NOT_FOUND, "the context was exported by another package, not %s", pkg->name);
+    if ((state & ~3u) != 0 || !(state & 2u))
+        return IMPORT_BAD("bad state bits");
+    if (mech_len == 0 || mech_len > SSPIX_EXPORT_MAX_MECH)
+        return IMPORT_BAD("bad mechanism length");
+    if (sspix_reader_bytes(&r, mech_len, &mech_bytes) < 0 || sspix_reader_u32be(&r, &tok_len) < 0)
+        return sspix_fail(SEC_E_INCOMPLETE_MESSAGE, "the exported context is truncated");
+    gss_OID mech = known_mech(mech_bytes, mech_len);
+    if (mech == GSS_C_NO_OID)
+        return IMPORT_BAD("unknown mechanism");
+    if (tok_len == 0 || tok_len > SSPIX_EXPORT_MAX_TOKEN)
+        return IMPORT_BAD("bad token length");
+    if (sspix_reader_bytes(&r, tok_len, &tok_bytes) < 0)
+        return sspix_fail(SEC_E_INCOMPLETE_MESSAGE, "the exported context is truncated");
+    if (sspix_reader_left(&r) != 0)
+        return IMPORT_BAD("trailing bytes");
+
+    struct gss_ctx *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    gss_buffer_desc tok = {tok_len, (void *)tok_bytes};
+    major = gss_import_sec_context(&minor, &tok, &c->ctx);
+    if (GSS_ERROR(major)) {
+        free(c);
+        SECURITY_STATUS st = sspix_gss_fail("importing the context", major, minor, mech);
+        return sspix_fail_more(st == SEC_E_INTERNAL_ERROR ? SEC_E_INVALID_TOKEN : st,
+                               "the exported context was damaged or comes from another library version");
+    }
+    c->pkg = pkg;
+    c->mech = mech;
+    /* The mechanism inside SPNEGO is what GSSAPI rebuilt. */
+    gss_OID actual = GSS_C_NO_OID;
+    if (!GSS_ERROR(gss_inquire_context(&minor, c->ctx, NULL, NULL, NULL, &actual, NULL, NULL, NULL)) &&
+        actual != GSS_C_NO_OID && known_mech(actual->elements, actual->length) != GSS_C_NO_OID)
+        c->mech = known_mech(actual->elements, actual->length);
+    c->server = (state & 1u) != 0;
+    c->established = 1;
+    c->attrs = attrs;
+    c->gss_flags = gss_flags;
+    c->start = start;
+    c->expiry = expiry;
+    *out = c;
     return SEC_E_OK;
 }
 
@@ -1168,4 +1830,7 @@ const struct sspix_package_ops sspix_gss_ops = {
     .verify_signature = core_verify,
     .encrypt = core_encrypt,
     .decrypt = core_decrypt,
+    .local_name = core_local_name,
+    .export_ctx = core_export,
+    .import_ctx = core_import,
 };

@@ -195,3 +195,19 @@ SECURITY_STATUS sspix_gss_fail(const char *what, OM_uint32 major, OM_uint32 mino
     return sspix_fail(st, "%s: %s%s%s%s", what, text[0] ? text : "unspecified GSSAPI failure", hint ? " [" : "",
                       hint ? hint : "", hint ? "]" : "");
 }
+
+SECURITY_STATUS sspix_gss_message_fail(const char *what, OM_uint32 major, OM_uint32 minor, gss_OID mech)
+{
+    OM_uint32 routine = GSS_ROUTINE_ERROR(major);
+    SECURITY_STATUS st = sspix_gss_fail(what, major, minor, mech);
+    if (routine == 0 && GSS_CALLING_ERROR(major) == 0 &&
+        (major & (GSS_S_DUPLICATE_TOKEN | GSS_S_OLD_TOKEN | GSS_S_UNSEQ_TOKEN | GSS_S_GAP_TOKEN)))
+        return sspix_fail_more(SEC_E_OUT_OF_SEQUENCE, "%s",
+                               (major & GSS_S_DUPLICATE_TOKEN) ? "a replayed message"
+                                                               : "a message out of order, or one was lost");
+    if (routine == GSS_S_CONTEXT_EXPIRED)
+        return SEC_E_CONTEXT_EXPIRED;
+    if (GSS_CALLING_ERROR(major) != 0 || routine == GSS_S_NO_CONTEXT || routine == GSS_S_UNAVAILABLE)
+        return st;
+    return sspix_fail_more(SEC_E_MESSAGE_ALTERED, "the message was modified or is not from this context");
+}

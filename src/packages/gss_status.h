@@ -17,6 +17,14 @@ SECURITY_STATUS sspix_gss_status(OM_uint32 major, OM_uint32 minor, gss_OID mech)
  * status. mech may be GSS_C_NO_OID. */
 SECURITY_STATUS sspix_gss_fail(const char *what, OM_uint32 major, OM_uint32 minor, gss_OID mech);
 
+/* For a failed unwrap / verify_mic: records the GSSAPI text like
+ * sspix_gss_fail, but maps by what happened to the message rather than by
+ * minor code (a checksum failure's krb5 code would otherwise read as a logon
+ * failure): replayed, old, out-of-order or missing tokens give
+ * SEC_E_OUT_OF_SEQUENCE; an expired context SEC_E_CONTEXT_EXPIRED; a bad or
+ * malformed token (any other failure) SEC_E_MESSAGE_ALTERED. */
+SECURITY_STATUS sspix_gss_message_fail(const char *what, OM_uint32 major, OM_uint32 minor, gss_OID mech);
+
 /* True when major is a failure, counting the token supplementary bits that
  * GSS_ERROR() ignores (replayed, old, out-of-order or missing tokens). */
 int sspix_gss_failed(OM_uint32 major);

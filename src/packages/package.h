@@ -19,11 +19,7 @@
 
 #include <sspix/sspix.h>
 
-enum sspix_package_id {
-    SSPIX_PKG_NEGOTIATE = 0,
-    SSPIX_PKG_KERBEROS = 1,
-    SSPIX_PKG_COUNT
-};
+enum sspix_package_id { SSPIX_PKG_NEGOTIATE = 0, SSPIX_PKG_KERBEROS = 1, SSPIX_PKG_NTLM = 2, SSPIX_PKG_COUNT };
 
 struct sspix_package;
 
@@ -62,6 +58,16 @@ struct sspix_package_ops {
     SECURITY_STATUS (*verify_signature)(void *ctx, PSecBufferDesc msg, ULONG seqno, ULONG *qop);
     SECURITY_STATUS (*encrypt)(void *ctx, ULONG qop, PSecBufferDesc msg, ULONG seqno);
     SECURITY_STATUS (*decrypt)(void *ctx, PSecBufferDesc msg, ULONG seqno, ULONG *qop);
+
+    /* The local account of a server context's client (malloc'ed). */
+    SECURITY_STATUS (*local_name)(void *ctx, char **name);
+    /* Serialises a complete context into a malloc'ed blob; the context is
+     * unusable afterwards (GSSAPI exports destructively) but must still be
+     * deleted with delete_ctx. */
+    SECURITY_STATUS (*export_ctx)(void *ctx, uint8_t **blob, size_t *len);
+    /* Rebuilds a context from export_ctx's blob, which comes from a caller
+     * and is validated (bounds, versions) before use. */
+    SECURITY_STATUS (*import_ctx)(const struct sspix_package *pkg, const uint8_t *blob, size_t len, void **ctx);
 };
 
 struct sspix_package {
@@ -82,5 +88,6 @@ const struct sspix_package *sspix_package_by_name(const char *name);
 
 extern const struct sspix_package sspix_package_negotiate;
 extern const struct sspix_package sspix_package_kerberos;
+extern const struct sspix_package sspix_package_ntlm;
 
 #endif

@@ -8,6 +8,7 @@
 static const struct sspix_package *const registry[SSPIX_PKG_COUNT] = {
     [SSPIX_PKG_NEGOTIATE] = &sspix_package_negotiate,
     [SSPIX_PKG_KERBEROS] = &sspix_package_kerberos,
+    [SSPIX_PKG_NTLM] = &sspix_package_ntlm,
 };
 
 const struct sspix_package *sspix_package_by_id(enum sspix_package_id id)

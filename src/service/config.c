@@ -26,6 +26,7 @@ static const char *const key_names[SSPIX_KEY_COUNT] = {
     [SSPIX_KEY_ALLOW_NO_MUTUAL] = "allow-no-mutual",
     [SSPIX_KEY_LOG] = "log",
     [SSPIX_KEY_PID_FILE] = "pid-file",
+    [SSPIX_KEY_NTLM_USERS] = "ntlm-users",
 };
 
 void sspix_svc_config_init(sspix_svc_config *c)
@@ -50,6 +51,7 @@ void sspix_svc_config_free(sspix_svc_config *c)
     free(c->keytab);
     free(c->spn);
     free(c->pid_file);
+    free(c->ntlm_users);
     sspix_svc_config_init(c);
 }
 
@@ -66,7 +68,7 @@ int sspix_svc_config_copy(sspix_svc_config *dst, const sspix_svc_config *src)
     *dst = *src;
     if (dup_opt(&dst->bind, src->bind) || dup_opt(&dst->package, src->package) ||
         dup_opt(&dst->keytab, src->keytab) || dup_opt(&dst->spn, src->spn) ||
-        dup_opt(&dst->pid_file, src->pid_file)) {
+        dup_opt(&dst->pid_file, src->pid_file) || dup_opt(&dst->ntlm_users, src->ntlm_users)) {
         sspix_svc_config_free(dst);
         return SSPIX_ERR_NOMEM;
     }
@@ -151,8 +153,10 @@ int sspix_svc_config_set(sspix_svc_config *c, const char *key, const char *value
             value = "Negotiate";
         else if (strcasecmp(value, "Kerberos") == 0)
             value = "Kerberos";
+        else if (strcasecmp(value, "NTLM") == 0)
+            value = "NTLM";
         else
-            why = "expected Negotiate or Kerberos";
+            why = "expected Negotiate, Kerberos or NTLM";
         if (why == NULL && set_str(&c->package, value) < 0)
             why = "out of memory";
         break;
@@ -239,6 +243,10 @@ int sspix_svc_config_set(sspix_svc_config *c, const char *key, const char *value
     case SSPIX_KEY_PID_FILE:
         if (*value == '\0' || set_str(&c->pid_file, value) < 0)
             why = "expected a file name";
+        break;
+    case SSPIX_KEY_NTLM_USERS:
+        if (*value == '\0' || set_str(&c->ntlm_users, value) < 0)
+            why = "expected a file of DOMAIN:user:password lines";
         break;
     case SSPIX_KEY_COUNT: break;
     }

@@ -41,13 +41,14 @@ enum sspix_svc_key {
     SSPIX_KEY_ALLOW_NO_MUTUAL,
     SSPIX_KEY_LOG,
     SSPIX_KEY_PID_FILE,
+    SSPIX_KEY_NTLM_USERS,
     SSPIX_KEY_COUNT
 };
 
 typedef struct sspix_svc_config {
     uint16_t port;              /* 2000 */
     char *bind;                 /* NULL: "::" (dual stack), falling back to 0.0.0.0 */
-    char *package;              /* "Negotiate" or "Kerberos" */
+    char *package;              /* "Negotiate", "Kerberos" or "NTLM" */
     char *keytab;               /* NULL: KRB5_KTNAME / the system default */
     char *spn;                  /* NULL: any principal in the keytab */
     enum sspix_svc_mode mode;   /* greet */
@@ -62,6 +63,7 @@ typedef struct sspix_svc_config {
     bool allow_no_mutual;
     enum sspix_svc_log log;
     char *pid_file;
+    char *ntlm_users;           /* NULL: no NTLM users file (NTLM, and NTLM inside Negotiate, not offered) */
     uint32_t given; /* bit (1u << key): set on the command line */
 } sspix_svc_config;
 

@@ -28,6 +28,13 @@
 SECURITY_STATUS sspix_svc_cred_acquire(const char *package, const char *spn, const char *keytab,
                                        const struct sspix_svc_limits *limits, sspix_svc_cred **out)
 {
+    return sspix_svc_cred_acquire_ntlm(package, spn, keytab, NULL, limits, out);
+}
+
+SECURITY_STATUS sspix_svc_cred_acquire_ntlm(const char *package, const char *spn, const char *keytab,
+                                            const char *ntlm_users, const struct sspix_svc_limits *limits,
+                                            sspix_svc_cred **out)
+{
     *out = NULL;
     sspix_svc_cred *c = calloc(1, sizeof(*c));
     if (c == NULL)
@@ -36,11 +43,11 @@ SECURITY_STATUS sspix_svc_cred_acquire(const char *package, const char *spn, con
     c->limits = *limits;
     snprintf(c->package, sizeof(c->package), "%s", package);
     snprintf(c->principal, sizeof(c->principal), "%s", spn ? spn : "any");
-    SSPIX_AUTH_STORE_A store = {.Magic = SSPIX_AUTH_STORE_MAGIC, .Keytab = keytab};
+    SSPIX_AUTH_STORE_A store = {.Magic = SSPIX_AUTH_STORE_MAGIC, .Keytab = keytab, .NtlmUsersFile = ntlm_users};
     TimeStamp expiry;
     SECURITY_STATUS st = c->sspi->AcquireCredentialsHandleA((SEC_CHAR *)spn, (SEC_CHAR *)package, SECPKG_CRED_INBOUND,
-                                                            NULL, keytab ? &store : NULL, NULL, NULL, &c->handle,
-                                                            &expiry);
+                                                            NULL, keytab || ntlm_users ? &store : NULL, NULL, NULL,
+                                                            &c->handle, &expiry);
     if (st != SEC_E_OK) {
         free(c);
         return st;
@@ -281,7 +288,10 @@ int sspix_conn_accept(sspix_conn *c, const uint8_t *token, size_t len, void **ou
     c->mutual = (c->attrs & ASC_RET_MUTUAL_AUTH) != 0;
     int r = describe(c);
     if (r == 0 && !c->mutual && !c->cred->limits.allow_no_mutual) {
-        sspix_conn_fail(c, "no_mutual", "the context was established without mutual authentication");
+        if (c->package != NULL && strcmp(c->package, "NTLM") == 0)
+            sspix_conn_fail(c, "no_mutual", "NTLM cannot authenticate the server; use --allow-no-mutual to accept it");
+        else
+            sspix_conn_fail(c, "no_mutual", "the context was established without mutual authentication");
         r = SSPIX_ERR_AUTH;
     }
     if (r < 0) {

@@ -95,6 +95,11 @@ typedef struct sspix_svc_cred {
  */
 SECURITY_STATUS sspix_svc_cred_acquire(const char *package, const char *spn, const char *keytab,
                                        const struct sspix_svc_limits *limits, sspix_svc_cred **out);
+/* The same, with an NTLM users file ("DOMAIN:user:password" lines) for the
+ * NTLM package and NTLM inside Negotiate; NULL: NTLM is not offered. */
+SECURITY_STATUS sspix_svc_cred_acquire_ntlm(const char *package, const char *spn, const char *keytab,
+                                            const char *ntlm_users, const struct sspix_svc_limits *limits,
+                                            sspix_svc_cred **out);
 sspix_svc_cred *sspix_svc_cred_ref(sspix_svc_cred *c);
 void sspix_svc_cred_unref(sspix_svc_cred *c); /* NULL is fine */
 

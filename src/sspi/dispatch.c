@@ -12,6 +12,7 @@
 #include "packages/package.h"
 #include "sspi/errors.h"
 #include "sspi/handles.h"
+#include "sspi/impersonate.h"
 
 #include "sspi/export.h"
 
@@ -87,7 +88,8 @@ static SECURITY_STATUS find_package(const char *name, const struct sspix_package
 {
     *pkg = sspix_package_by_name(name);
     if (*pkg == NULL)
-        return sspix_fail(SEC_E_SECPKG_NOT_FOUND, "no security package named \"%.64s\": use Negotiate or Kerberos",
+        return sspix_fail(SEC_E_SECPKG_NOT_FOUND,
+                          "no security package named \"%.64s\": use Negotiate, Kerberos or NTLM",
                           name ? name : "(null)");
     return SEC_E_OK;
 }
@@ -108,11 +110,11 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(SEC_CHAR *pszPa
 
 /* ---- credentials --------------------------------------------------------- */
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage,
-                                                                 ULONG fCredentialUse, void *pvLogonId,
-                                                                 void *pAuthData, SEC_GET_KEY_FN pGetKeyFn,
-                                                                 void *pvGetKeyArgument, PCredHandle phCredential,
-                                                                 PTimeStamp ptsExpiry)
+static SECURITY_STATUS SEC_ENTRY paused_AcquireCredentialsHandleA(SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage,
+                                                                  ULONG fCredentialUse, void *pvLogonId,
+                                                                  void *pAuthData, SEC_GET_KEY_FN pGetKeyFn,
+                                                                  void *pvGetKeyArgument, PCredHandle phCredential,
+                                                                  PTimeStamp ptsExpiry)
 {
     const struct sspix_package *pkg;
     SECURITY_STATUS st;
@@ -145,7 +147,7 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(SEC_CHAR *pszPr
     return SEC_E_OK;
 }
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential)
+static SECURITY_STATUS SEC_ENTRY paused_FreeCredentialsHandle(PCredHandle phCredential)
 {
     sspix_error_enter("FreeCredentialsHandle");
     if (sspix_handle_close(SSPIX_HANDLE_CRED, phCredential) != SEC_E_OK)
@@ -156,8 +158,8 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCrede
 #define BAD_CRED() sspix_fail(SEC_E_INVALID_HANDLE, "not a live credential handle")
 #define BAD_CTX() sspix_fail(SEC_E_INVALID_HANDLE, "not a live context handle")
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute,
-                                                                   void *pBuffer)
+static SECURITY_STATUS SEC_ENTRY paused_QueryCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute,
+                                                                    void *pBuffer)
 {
     struct sspix_ref ref;
     sspix_error_enter("QueryCredentialsAttributes");
@@ -362,12 +364,12 @@ out:
     return st;
 }
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY InitializeSecurityContextA(PCredHandle phCredential, PCtxtHandle phContext,
-                                                                  SEC_CHAR *pszTargetName, ULONG fContextReq,
-                                                                  ULONG Reserved1, ULONG TargetDataRep,
-                                                                  PSecBufferDesc pInput, ULONG Reserved2,
-                                                                  PCtxtHandle phNewContext, PSecBufferDesc pOutput,
-                                                                  ULONG *pfContextAttr, PTimeStamp ptsExpiry)
+static SECURITY_STATUS SEC_ENTRY paused_InitializeSecurityContextA(PCredHandle phCredential, PCtxtHandle phContext,
+                                                                   SEC_CHAR *pszTargetName, ULONG fContextReq,
+                                                                   ULONG Reserved1, ULONG TargetDataRep,
+                                                                   PSecBufferDesc pInput, ULONG Reserved2,
+                                                                   PCtxtHandle phNewContext, PSecBufferDesc pOutput,
+                                                                   ULONG *pfContextAttr, PTimeStamp ptsExpiry)
 {
     (void)Reserved1, (void)Reserved2, (void)TargetDataRep; /* tokens are byte strings in either representation */
     sspix_error_enter("InitializeSecurityContext");
@@ -375,11 +377,11 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY InitializeSecurityContextA(PCredHandle ph
                      pfContextAttr, ptsExpiry);
 }
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext,
-                                                             PSecBufferDesc pInput, ULONG fContextReq,
-                                                             ULONG TargetDataRep, PCtxtHandle phNewContext,
-                                                             PSecBufferDesc pOutput, ULONG *pfContextAttr,
-                                                             PTimeStamp ptsExpiry)
+static SECURITY_STATUS SEC_ENTRY paused_AcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext,
+                                                              PSecBufferDesc pInput, ULONG fContextReq,
+                                                              ULONG TargetDataRep, PCtxtHandle phNewContext,
+                                                              PSecBufferDesc pOutput, ULONG *pfContextAttr,
+                                                              PTimeStamp ptsExpiry)
 {
     (void)TargetDataRep;
     sspix_error_enter("AcceptSecurityContext");
@@ -400,7 +402,7 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY CompleteAuthToken(PCtxtHandle phContext, 
     return SEC_E_OK;
 }
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContext)
+static SECURITY_STATUS SEC_ENTRY paused_DeleteSecurityContext(PCtxtHandle phContext)
 {
     sspix_error_enter("DeleteSecurityContext");
     if (sspix_handle_close(SSPIX_HANDLE_CTX, phContext) != SEC_E_OK)
@@ -443,8 +445,7 @@ static SECURITY_STATUS query_context(struct sspix_context *c, ULONG attr, void *
     return c->pkg->ops->query_ctx(c->impl, attr, buffer);
 }
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QueryContextAttributesA(PCtxtHandle phContext, ULONG ulAttribute,
-                                                               void *pBuffer)
+static SECURITY_STATUS SEC_ENTRY paused_QueryContextAttributesA(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer)
 {
     struct sspix_ref ref;
     sspix_error_enter("QueryContextAttributes");
@@ -469,6 +470,7 @@ static size_t attribute_size(ULONG attr)
     case SECPKG_ATTR_NEGOTIATION_INFO: return sizeof(SecPkgContext_NegotiationInfoA);
     case SECPKG_ATTR_NATIVE_NAMES: return sizeof(SecPkgContext_NativeNamesA);
     case SECPKG_ATTR_FLAGS: return sizeof(SecPkgContext_Flags);
+    case SECPKG_ATTR_KEY_INFO: return sizeof(SecPkgContext_KeyInfoA);
     default: return 0;
     }
 }
@@ -496,50 +498,163 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY SetContextAttributesA(PCtxtHandle phConte
     return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "context attribute %u cannot be set", (unsigned)ulAttribute);
 }
 
-/* ---- functions that need a context and are not implemented yet ------------------ */
+/* ---- impersonation ----------------------------------------------------------------- */
 
-static SECURITY_STATUS unsupported_on_context(PCtxtHandle phContext, const char *why)
-{
-    struct sspix_ref ref;
-    if (sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref) == NULL)
-        return BAD_CTX();
-    sspix_handle_release(&ref);
-    return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "%s", why);
-}
-
+/*
+ * ImpersonateSecurityContext switches the calling thread (only it) to the
+ * local account the client maps to: krb5's auth_to_local rules for Kerberos,
+ * the user name for NTLM. Needs root (or CAP_SETUID + CAP_SETGID). The thread
+ * stays impersonating until RevertSecurityContext on any handle, or until it
+ * impersonates again; deleting the context does not revert the thread.
+ */
 SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ImpersonateSecurityContext(PCtxtHandle phContext)
 {
+    struct sspix_ref ref;
+    char *account = NULL;
     sspix_error_enter("ImpersonateSecurityContext");
-    return unsupported_on_context(phContext, "impersonation is not implemented in this version");
+    struct sspix_context *c = sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref);
+    if (c == NULL)
+        return BAD_CTX();
+    /* Impersonating again replaces the impersonation (as on Windows); the
+     * name is mapped with the process's own identity, which can read
+     * krb5.conf and the keytab. */
+    SECURITY_STATUS st = sspix_impersonate_revert();
+    if (st == SEC_E_OK)
+        st = c->impl ? c->pkg->ops->local_name(c->impl, &account)
+                     : sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");
+    sspix_handle_release(&ref);
+    if (st != SEC_E_OK)
+        return st == SEC_E_NO_CONTEXT || st == SEC_E_INSUFFICIENT_MEMORY || st == SEC_E_INTERNAL_ERROR
+                   ? st
+                   : SEC_E_NO_IMPERSONATION;
+    st = sspix_impersonate_as(account);
+    free(account);
+    return st;
 }
 
 SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY RevertSecurityContext(PCtxtHandle phContext)
 {
+    struct sspix_ref ref;
     sspix_error_enter("RevertSecurityContext");
-    return unsupported_on_context(phContext, "impersonation is not implemented in this version");
+    if (sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref) == NULL) {
+        /* A stale handle must not leave the thread running as the client. */
+        if (sspix_impersonating() && sspix_impersonate_revert() == SEC_E_OK)
+            return sspix_fail(SEC_E_INVALID_HANDLE, "not a live context handle (the thread's own identity was "
+                                                    "restored anyway)");
+        return BAD_CTX();
+    }
+    sspix_handle_release(&ref);
+    return sspix_impersonate_revert();
+}
+
+static SECURITY_STATUS paused_sspix_query_local_name(PCtxtHandle phContext, char **name)
+{
+    struct sspix_ref ref;
+    sspix_error_enter("sspix_query_local_name");
+    if (name == NULL)
+        return sspix_fail(SEC_E_INVALID_PARAMETER, "name must not be NULL");
+    *name = NULL;
+    struct sspix_context *c = sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref);
+    if (c == NULL)
+        return BAD_CTX();
+    SECURITY_STATUS st =
+        c->impl ? c->pkg->ops->local_name(c->impl, name) : sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");
+    sspix_handle_release(&ref);
+    return st;
 }
 
 SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QuerySecurityContextToken(PCtxtHandle phContext, void **Token)
 {
+    struct sspix_ref ref;
     (void)Token;
     sspix_error_enter("QuerySecurityContextToken");
-    return unsupported_on_context(phContext, "POSIX has no Windows access tokens: use SECPKG_ATTR_NAMES");
+    if (sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref) == NULL)
+        return BAD_CTX();
+    sspix_handle_release(&ref);
+    return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "POSIX has no Windows access tokens: use SECPKG_ATTR_NAMES, "
+                                                  "sspix_query_local_name or ImpersonateSecurityContext");
 }
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags,
-                                                             PSecBuffer pPackedContext, void **pToken)
+/* ---- export and import ------------------------------------------------------------- */
+
+/* Most bytes ImportSecurityContext takes (the package checks the exact layout). */
+#define SSPIX_MAX_PACKED_CONTEXT (80u * 1024u)
+
+/*
+ * ExportSecurityContext hands a complete context to another process. GSSAPI
+ * exports destructively, so the exported context is unusable here afterwards
+ * whatever fFlags says: SECPKG_CONTEXT_EXPORT_DELETE_OLD semantics always
+ * (calls on it return SEC_E_NO_CONTEXT); the handle itself stays valid until
+ * DeleteSecurityContext. RESET_NEW is accepted and has no effect (message
+ * sequence numbers continue in the new process); TO_KERNEL is refused. The
+ * blob (pPackedContext->pvBuffer, freed with FreeContextBuffer) holds the
+ * session keys: pass it only to a process of equal trust. *pToken, if given,
+ * is set to NULL: there is no access token on POSIX.
+ */
+static SECURITY_STATUS SEC_ENTRY paused_ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags,
+                                                              PSecBuffer pPackedContext, void **pToken)
 {
-    (void)fFlags, (void)pPackedContext, (void)pToken;
+    struct sspix_ref ref;
+    uint8_t *blob = NULL;
+    size_t len = 0;
     sspix_error_enter("ExportSecurityContext");
-    return unsupported_on_context(phContext, "context export is not implemented in this version");
+    if (pToken != NULL)
+        *pToken = NULL;
+    struct sspix_context *c = sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref);
+    if (c == NULL)
+        return BAD_CTX();
+    SECURITY_STATUS st;
+    if (pPackedContext == NULL)
+        st = sspix_fail(SEC_E_INVALID_PARAMETER, "pPackedContext must not be NULL");
+    else if (fFlags & ~(ULONG)(SECPKG_CONTEXT_EXPORT_RESET_NEW | SECPKG_CONTEXT_EXPORT_DELETE_OLD))
+        st = sspix_fail(SEC_E_INVALID_PARAMETER,
+                        "fFlags 0x%x: only SECPKG_CONTEXT_EXPORT_RESET_NEW and "
+                        "SECPKG_CONTEXT_EXPORT_DELETE_OLD are supported",
+                        (unsigned)fFlags);
+    else if (c->impl == NULL)
+        st = sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");
+    else
+        st = c->pkg->ops->export_ctx(c->impl, &blob, &len);
+    sspix_handle_release(&ref);
+    if (st != SEC_E_OK)
+        return st;
+    pPackedContext->BufferType = SECBUFFER_EMPTY;
+    pPackedContext->cbBuffer = (ULONG)len;
+    pPackedContext->pvBuffer = blob;
+    return SEC_E_OK;
 }
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ImportSecurityContextA(SEC_CHAR *pszPackage, PSecBuffer pPackedContext,
-                                                              void *Token, PCtxtHandle phContext)
+static SECURITY_STATUS SEC_ENTRY paused_ImportSecurityContextA(SEC_CHAR *pszPackage, PSecBuffer pPackedContext,
+                                                               void *Token, PCtxtHandle phContext)
 {
-    (void)pszPackage, (void)pPackedContext, (void)Token, (void)phContext;
+    const struct sspix_package *pkg;
+    void *impl = NULL;
+    SECURITY_STATUS st;
+    (void)Token; /* a Windows access token: nothing to attach on POSIX */
     sspix_error_enter("ImportSecurityContext");
-    return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "context import is not implemented in this version");
+    if (pPackedContext == NULL || phContext == NULL)
+        return sspix_fail(SEC_E_INVALID_PARAMETER, "pPackedContext and phContext must not be NULL");
+    if (pPackedContext->cbBuffer == 0 || pPackedContext->pvBuffer == NULL)
+        return sspix_fail(SEC_E_INVALID_TOKEN, "the packed context is empty");
+    if (pPackedContext->cbBuffer > SSPIX_MAX_PACKED_CONTEXT)
+        return sspix_fail(SEC_E_INVALID_TOKEN, "a packed context of %u bytes is larger than any sspix exports (%u)",
+                          (unsigned)pPackedContext->cbBuffer, SSPIX_MAX_PACKED_CONTEXT);
+    if ((st = find_package(pszPackage, &pkg)) != SEC_E_OK)
+        return st;
+    if ((st = pkg->ops->import_ctx(pkg, pPackedContext->pvBuffer, pPackedContext->cbBuffer, &impl)) != SEC_E_OK)
+        return st;
+    struct sspix_context *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        pkg->ops->delete_ctx(impl);
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    }
+    c->pkg = pkg;
+    c->impl = impl;
+    if ((st = sspix_handle_open(SSPIX_HANDLE_CTX, c, context_destroy, phContext)) != SEC_E_OK) {
+        context_destroy(c);
+        return sspix_fail(st, "out of handles");
+    }
+    return SEC_E_OK;
 }
 
 SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(SEC_CHAR *pszPackageName, SEC_CHAR *pszDomainName,
@@ -567,26 +682,26 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(SEC_CHAR *pszPacka
         return st_;                                                                                                    \
     } while (0)
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY MakeSignature(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage,
-                                                     ULONG MessageSeqNo)
+static SECURITY_STATUS SEC_ENTRY paused_MakeSignature(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage,
+                                                      ULONG MessageSeqNo)
 {
     WITH_CONTEXT("MakeSignature", c->pkg->ops->make_signature(c->impl, fQOP, pMessage, MessageSeqNo));
 }
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY VerifySignature(PCtxtHandle phContext, PSecBufferDesc pMessage,
-                                                       ULONG MessageSeqNo, ULONG *pfQOP)
+static SECURITY_STATUS SEC_ENTRY paused_VerifySignature(PCtxtHandle phContext, PSecBufferDesc pMessage,
+                                                        ULONG MessageSeqNo, ULONG *pfQOP)
 {
     WITH_CONTEXT("VerifySignature", c->pkg->ops->verify_signature(c->impl, pMessage, MessageSeqNo, pfQOP));
 }
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY EncryptMessage(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage,
-                                                      ULONG MessageSeqNo)
+static SECURITY_STATUS SEC_ENTRY paused_EncryptMessage(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage,
+                                                       ULONG MessageSeqNo)
 {
     WITH_CONTEXT("EncryptMessage", c->pkg->ops->encrypt(c->impl, fQOP, pMessage, MessageSeqNo));
 }
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY DecryptMessage(PCtxtHandle phContext, PSecBufferDesc pMessage,
-                                                      ULONG MessageSeqNo, ULONG *pfQOP)
+static SECURITY_STATUS SEC_ENTRY paused_DecryptMessage(PCtxtHandle phContext, PSecBufferDesc pMessage,
+                                                       ULONG MessageSeqNo, ULONG *pfQOP)
 {
     WITH_CONTEXT("DecryptMessage", c->pkg->ops->decrypt(c->impl, pMessage, MessageSeqNo, pfQOP));
 }
@@ -597,6 +712,116 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY FreeContextBuffer(void *pvContextBuffer)
 {
     free(pvContextBuffer);
     return SEC_E_OK;
+}
+
+/* ---- impersonating threads --------------------------------------------------------- */
+
+/*
+ * Entry points that reach a package run with the thread's own identity even
+ * while it impersonates a client (see sspi/impersonate.h): the library reads
+ * krb5.conf, keytabs and replay caches, which the client's account typically
+ * cannot, and must free what it allocated.
+ */
+#define PAUSED(call)                                                                                                   \
+    do {                                                                                                               \
+        struct sspix_impersonation_pause pause_;                                                                       \
+        sspix_impersonate_pause(&pause_);                                                                              \
+        SECURITY_STATUS st_ = (call);                                                                                  \
+        sspix_impersonate_resume(&pause_);                                                                             \
+        return st_;                                                                                                    \
+    } while (0)
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage,
+                                                                 ULONG fCredentialUse, void *pvLogonId, void *pAuthData,
+                                                                 SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument,
+                                                                 PCredHandle phCredential, PTimeStamp ptsExpiry)
+{
+    PAUSED(paused_AcquireCredentialsHandleA(pszPrincipal, pszPackage, fCredentialUse, pvLogonId, pAuthData, pGetKeyFn,
+                                            pvGetKeyArgument, phCredential, ptsExpiry));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential)
+{
+    PAUSED(paused_FreeCredentialsHandle(phCredential));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute,
+                                                                   void *pBuffer)
+{
+    PAUSED(paused_QueryCredentialsAttributesA(phCredential, ulAttribute, pBuffer));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY InitializeSecurityContextA(PCredHandle phCredential, PCtxtHandle phContext,
+                                                                  SEC_CHAR *pszTargetName, ULONG fContextReq,
+                                                                  ULONG Reserved1, ULONG TargetDataRep,
+                                                                  PSecBufferDesc pInput, ULONG Reserved2,
+                                                                  PCtxtHandle phNewContext, PSecBufferDesc pOutput,
+                                                                  ULONG *pfContextAttr, PTimeStamp ptsExpiry)
+{
+    PAUSED(paused_InitializeSecurityContextA(phCredential, phContext, pszTargetName, fContextReq, Reserved1,
+                                             TargetDataRep, pInput, Reserved2, phNewContext, pOutput, pfContextAttr,
+                                             ptsExpiry));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext,
+                                                             PSecBufferDesc pInput, ULONG fContextReq,
+                                                             ULONG TargetDataRep, PCtxtHandle phNewContext,
+                                                             PSecBufferDesc pOutput, ULONG *pfContextAttr,
+                                                             PTimeStamp ptsExpiry)
+{
+    PAUSED(paused_AcceptSecurityContext(phCredential, phContext, pInput, fContextReq, TargetDataRep, phNewContext,
+                                        pOutput, pfContextAttr, ptsExpiry));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContext)
+{
+    PAUSED(paused_DeleteSecurityContext(phContext));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QueryContextAttributesA(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer)
+{
+    PAUSED(paused_QueryContextAttributesA(phContext, ulAttribute, pBuffer));
+}
+
+SSPIX_EXPORT SECURITY_STATUS sspix_query_local_name(PCtxtHandle phContext, char **name)
+{
+    PAUSED(paused_sspix_query_local_name(phContext, name));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags,
+                                                             PSecBuffer pPackedContext, void **pToken)
+{
+    PAUSED(paused_ExportSecurityContext(phContext, fFlags, pPackedContext, pToken));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ImportSecurityContextA(SEC_CHAR *pszPackage, PSecBuffer pPackedContext,
+                                                              void *Token, PCtxtHandle phContext)
+{
+    PAUSED(paused_ImportSecurityContextA(pszPackage, pPackedContext, Token, phContext));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY MakeSignature(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage,
+                                                     ULONG MessageSeqNo)
+{
+    PAUSED(paused_MakeSignature(phContext, fQOP, pMessage, MessageSeqNo));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY VerifySignature(PCtxtHandle phContext, PSecBufferDesc pMessage,
+                                                       ULONG MessageSeqNo, ULONG *pfQOP)
+{
+    PAUSED(paused_VerifySignature(phContext, pMessage, MessageSeqNo, pfQOP));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY EncryptMessage(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage,
+                                                      ULONG MessageSeqNo)
+{
+    PAUSED(paused_EncryptMessage(phContext, fQOP, pMessage, MessageSeqNo));
+}
+
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY DecryptMessage(PCtxtHandle phContext, PSecBufferDesc pMessage,
+                                                      ULONG MessageSeqNo, ULONG *pfQOP)
+{
+    PAUSED(paused_DecryptMessage(phContext, pMessage, MessageSeqNo, pfQOP));
 }
 
 static const SecurityFunctionTableA function_table = {

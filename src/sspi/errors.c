@@ -62,6 +62,17 @@ SECURITY_STATUS sspix_fail_more(SECURITY_STATUS status, const char *fmt, ...)
     return status;
 }
 
+void sspix_error_save(char *out, size_t cap)
+{
+    if (cap > 0)
+        snprintf(out, cap, "%s", tls_msg);
+}
+
+void sspix_error_restore(const char *saved)
+{
+    snprintf(tls_msg, sizeof(tls_msg), "%s", saved);
+}
+
 SSPIX_EXPORT const char *sspix_last_error(void)
 {
     return tls_msg;

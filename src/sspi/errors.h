@@ -21,4 +21,9 @@ SECURITY_STATUS sspix_fail(SECURITY_STATUS status, const char *fmt, ...) __attri
  * layer in this call (for context such as which handle or package). */
 SECURITY_STATUS sspix_fail_more(SECURITY_STATUS status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Copy the thread's last-error text out, and put a copy back (for a caller
+ * that tries an alternative and wants the first failure's words). */
+void sspix_error_save(char *out, size_t cap);
+void sspix_error_restore(const char *saved);
+
 #endif

@@ -136,9 +136,13 @@ static void check_packages(void)
     ULONG n = 0;
     PSecPkgInfoA info = NULL;
     CHECK_SEC(EnumerateSecurityPackages(&n, &info), SEC_E_OK);
-    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_INT(n, 3);
     CHECK_STR(info[0].Name, "Negotiate");
     CHECK_STR(info[1].Name, "Kerberos");
+    CHECK_STR(info[2].Name, "NTLM");
+    CHECK_EQ_INT(info[2].wRPCID, RPC_C_AUTHN_WINNT);
+    CHECK_EQ_INT(info[2].cbMaxToken, 2888);
+    CHECK(!(info[2].fCapabilities & SECPKG_FLAG_MUTUAL_AUTH)); /* NTLM never authenticates the server */
     CHECK_EQ_INT(info[0].wRPCID, RPC_C_AUTHN_GSS_NEGOTIATE);
     CHECK_EQ_INT(info[1].wRPCID, RPC_C_AUTHN_GSS_KERBEROS);
     CHECK(info[1].fCapabilities & SECPKG_FLAG_MUTUAL_AUTH);
@@ -195,7 +199,7 @@ static void check_arguments(void)
     CHECK_SEC(AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, &id, NULL, NULL, &cred,
                                        NULL),
               SEC_E_UNSUPPORTED_FUNCTION);
-    CHECK_SEC(ImportSecurityContextA((SEC_CHAR *)"Kerberos", NULL, NULL, NULL), SEC_E_UNSUPPORTED_FUNCTION);
+    CHECK_SEC(ImportSecurityContextA((SEC_CHAR *)"Kerberos", NULL, NULL, NULL), SEC_E_INVALID_PARAMETER);
     CHECK_SEC(ChangeAccountPasswordA(NULL, NULL, NULL, NULL, NULL, 0, 0, NULL), SEC_E_UNSUPPORTED_FUNCTION);
 }
 

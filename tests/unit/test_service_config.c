@@ -42,7 +42,7 @@ int main(void)
     CHECK(sspix_svc_config_set(&c, "port", "12x", true, err, sizeof(err)) < 0);
     CHECK(sspix_svc_config_set(&c, "port", "-1", true, err, sizeof(err)) < 0);
     CHECK(sspix_svc_config_set(&c, "max-token", "99999999999999999999", true, err, sizeof(err)) < 0);
-    CHECK(sspix_svc_config_set(&c, "package", "NTLM", true, err, sizeof(err)) < 0);
+    CHECK(sspix_svc_config_set(&c, "package", "Schannel", true, err, sizeof(err)) < 0);
     CHECK(sspix_svc_config_set(&c, "mode", "chat", true, err, sizeof(err)) < 0);
     CHECK(sspix_svc_config_set(&c, "protocol", "kerberos", true, err, sizeof(err)) < 0);
     CHECK(sspix_svc_config_set(&c, "nonsense", "1", true, err, sizeof(err)) < 0);
