@@ -8,8 +8,7 @@
 set(SSPIX_CONN_FUZZ_SECONDS 30 CACHE STRING "How long the fuzz.conn ctest runs fuzz_conn, in seconds")
 set(SSPIX_CONN_FUZZ_SANITIZE -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 
-add_library(sspix_conn_fuzzlib STATIC ${PROJECT_SOURCE_DIR}/src/service/conn.c
-                                      ${PROJECT_SOURCE_DIR}/src/service/proto_ms.c)
+add_library(sspix_conn_fuzzlib STATIC ${SSPIX_CONN_SOURCES})
 target_include_directories(sspix_conn_fuzzlib PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
 target_compile_options(sspix_conn_fuzzlib PRIVATE -fsanitize=fuzzer-no-link ${SSPIX_CONN_FUZZ_SANITIZE})
 if(TARGET sspix_wire_fuzzlib)

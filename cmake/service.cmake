@@ -1,10 +1,12 @@
 # service: the server engine (src/service/: per-connection state machine, libevent loops) and sspix-server.
 pkg_check_modules(LIBEVENT_CORE REQUIRED IMPORTED_TARGET libevent_core)
 
+# The per-connection state machine and its protocols (no I/O); the fuzzer compiles the same list again.
+set(SSPIX_CONN_SOURCES ${PROJECT_SOURCE_DIR}/src/service/conn.c ${PROJECT_SOURCE_DIR}/src/service/proto_ms.c
+                       ${PROJECT_SOURCE_DIR}/src/service/proto_gss.c)
+
 # The state machine and config reader alone (no libevent), for unit tests and the fuzzer.
-add_library(sspix_conn STATIC ${PROJECT_SOURCE_DIR}/src/service/conn.c ${PROJECT_SOURCE_DIR}/src/service/proto_ms.c
-                              ${PROJECT_SOURCE_DIR}/src/service/proto_gss.c
-                              ${PROJECT_SOURCE_DIR}/src/service/config.c)
+add_library(sspix_conn STATIC ${SSPIX_CONN_SOURCES} ${PROJECT_SOURCE_DIR}/src/service/config.c)
 target_include_directories(sspix_conn PUBLIC ${SSPIX_INCLUDE} ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(sspix_conn PUBLIC sspix sspix_wire sspix_common)
 
