@@ -444,9 +444,30 @@ typedef struct _SecPkgContext_AuthorityA {
 
 /* ---- functions --------------------------------------------------------- */
 
+/*
+ * Packages. Both return one allocation (the SecPkgInfoA array and its
+ * strings) for a single FreeContextBuffer(). Package names compare
+ * case-insensitively, as on Windows; an unknown one is SEC_E_SECPKG_NOT_FOUND.
+ */
 SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesA(ULONG *pcPackages, PSecPkgInfoA *ppPackageInfo);
 SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(SEC_CHAR *pszPackageName, PSecPkgInfoA *ppPackageInfo);
 
+/*
+ * Credentials, acquired once and shared by any number of contexts and threads.
+ *   pszPrincipal  NULL: any key in the keytab (INBOUND) / the ccache's default
+ *                 principal (OUTBOUND); else an SPN or user principal.
+ *   pszPackage    "Negotiate", "Kerberos" or "NTLM"; must not be NULL.
+ *   pvLogonId, pvGetKeyArgument  ignored; pGetKeyFn must be NULL.
+ *   pAuthData     NULL, a SEC_WINNT_AUTH_IDENTITY_A (OUTBOUND password logon;
+ *                 user, domain and password are copied), or an
+ *                 SSPIX_AUTH_STORE_A (<sspix/sspix.h>).
+ *   phCredential  receives the handle (required). ptsExpiry may be NULL.
+ * Errors are reported here, not at the first handshake: no ticket is
+ * SEC_E_NO_CREDENTIALS, a wrong password SEC_E_LOGON_DENIED, a keytab without
+ * the principal's key SEC_E_NO_CREDENTIALS; sspix_last_error() says which.
+ * Complete contexts keep working after FreeCredentialsHandle; a handshake in
+ * progress needs its credential until its last leg.
+ */
 SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage, ULONG fCredentialUse,
                                                     void *pvLogonId, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn,
                                                     void *pvGetKeyArgument, PCredHandle phCredential,
@@ -457,6 +478,24 @@ SECURITY_STATUS SEC_ENTRY AddCredentialsA(PCredHandle hCredentials, SEC_CHAR *ps
                                           ULONG fCredentialUse, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn,
                                           void *pvGetKeyArgument, PTimeStamp ptsExpiry);
 
+/*
+ * One handshake leg. First call: phContext NULL, phCredential required,
+ * phNewContext receives the context (only on success or CONTINUE: a failed
+ * first call creates nothing to delete). Later calls: phContext is the
+ * context, phCredential may be NULL, pInput holds the peer's token in a
+ * SECBUFFER_TOKEN buffer.
+ * pOutput must hold a SECBUFFER_TOKEN buffer: with ISC_REQ_ALLOCATE_MEMORY /
+ * ASC_REQ_ALLOCATE_MEMORY the library sets pvBuffer (free it with
+ * FreeContextBuffer); otherwise it writes into pvBuffer, and a token larger
+ * than cbBuffer is SEC_E_BUFFER_TOO_SMALL (the context cannot continue).
+ * cbBuffer is set to the token's size, 0 when there is nothing to send.
+ * Returns SEC_E_OK (done), SEC_I_CONTINUE_NEEDED (send the token, wait for the
+ * peer's), or an error; *pfContextAttr gets the flags actually negotiated
+ * (ISC_RET_* / ASC_RET_*), ISC_RET_MUTUAL_AUTH only once the server proved
+ * itself (never for NTLM). pszTargetName: "svc/host", "svc/host@REALM",
+ * "svc/host/extra" or "svc@host". pfContextAttr and ptsExpiry may be NULL.
+ * Reserved1, Reserved2 and TargetDataRep are ignored.
+ */
 SECURITY_STATUS SEC_ENTRY InitializeSecurityContextA(PCredHandle phCredential, PCtxtHandle phContext,
                                                      SEC_CHAR *pszTargetName, ULONG fContextReq, ULONG Reserved1,
                                                      ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2,
@@ -466,9 +505,22 @@ SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(PCredHandle phCredential, PCtxtH
                                                 PSecBufferDesc pInput, ULONG fContextReq, ULONG TargetDataRep,
                                                 PCtxtHandle phNewContext, PSecBufferDesc pOutput,
                                                 ULONG *pfContextAttr, PTimeStamp ptsExpiry);
+/* Kerberos, Negotiate and NTLM never ask for it; it validates its arguments
+ * and returns SEC_E_OK. */
 SECURITY_STATUS SEC_ENTRY CompleteAuthToken(PCtxtHandle phContext, PSecBufferDesc pToken);
+/* Frees the context; a second call with the same handle is
+ * SEC_E_INVALID_HANDLE. */
 SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContext);
 SECURITY_STATUS SEC_ENTRY ApplyControlToken(PCtxtHandle phContext, PSecBufferDesc pInput);
+/*
+ * Attributes: SECPKG_ATTR_SIZES, STREAM_SIZES, NAMES, NATIVE_NAMES, LIFESPAN,
+ * PACKAGE_INFO, NEGOTIATION_INFO, SESSION_KEY, FLAGS, KEY_INFO. pBuffer points
+ * at the attribute's SecPkgContext_* struct; every pointer member the call
+ * fills is the caller's, freed with FreeContextBuffer (each one separately).
+ * Most attributes need a complete context (else SEC_E_NO_CONTEXT); FLAGS and
+ * NEGOTIATION_INFO are available during the handshake. The Ex forms check
+ * cbBuffer first (SEC_E_BUFFER_TOO_SMALL).
+ */
 SECURITY_STATUS SEC_ENTRY QueryContextAttributesA(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer);
 SECURITY_STATUS SEC_ENTRY QueryContextAttributesExA(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer,
                                                     ULONG cbBuffer);
@@ -478,10 +530,31 @@ SECURITY_STATUS SEC_ENTRY SetContextAttributesA(PCtxtHandle phContext, ULONG ulA
                                                 ULONG cbBuffer);
 SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer,
                                                     ULONG cbBuffer);
+/*
+ * Impersonation switches the CALLING THREAD's effective and filesystem
+ * uid/gid and groups to the local account that krb5's auth_to_local maps the
+ * client to; Revert restores them. Needs root (CAP_SETUID/CAP_SETGID);
+ * unmapped clients are SEC_E_NO_IMPERSONATION. QuerySecurityContextToken has
+ * no POSIX meaning and returns SEC_E_UNSUPPORTED_FUNCTION.
+ */
 SECURITY_STATUS SEC_ENTRY ImpersonateSecurityContext(PCtxtHandle phContext);
 SECURITY_STATUS SEC_ENTRY RevertSecurityContext(PCtxtHandle phContext);
 SECURITY_STATUS SEC_ENTRY QuerySecurityContextToken(PCtxtHandle phContext, void **Token);
 
+/*
+ * Message protection (RFC 4121 tokens for Kerberos/Negotiate; Windows'
+ * layouts). EncryptMessage: SECBUFFER_TOKEN (at least cbSecurityTrailer
+ * bytes; its cbBuffer is set to what was written — send that many) +
+ * SECBUFFER_DATA encrypted in place (+ SECBUFFER_PADDING); fQOP 0 or
+ * KERB_WRAP_NO_ENCRYPT (integrity only). DecryptMessage: the same buffers, or
+ * SECBUFFER_STREAM (the whole token) + an empty SECBUFFER_DATA that is set to
+ * point at the plaintext inside the stream; *pfQOP (may be NULL) reports
+ * KERB_WRAP_NO_ENCRYPT for an unencrypted message. A modified message is
+ * SEC_E_MESSAGE_ALTERED, a replayed or reordered one SEC_E_OUT_OF_SEQUENCE.
+ * MakeSignature / VerifySignature: SECBUFFER_DATA buffers + a SECBUFFER_TOKEN
+ * of cbMaxSignature bytes. MessageSeqNo is ignored (the packages number
+ * messages themselves); pass 0.
+ */
 SECURITY_STATUS SEC_ENTRY MakeSignature(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage, ULONG MessageSeqNo);
 SECURITY_STATUS SEC_ENTRY VerifySignature(PCtxtHandle phContext, PSecBufferDesc pMessage, ULONG MessageSeqNo,
                                           ULONG *pfQOP);
@@ -490,6 +563,14 @@ SECURITY_STATUS SEC_ENTRY EncryptMessage(PCtxtHandle phContext, ULONG fQOP, PSec
 SECURITY_STATUS SEC_ENTRY DecryptMessage(PCtxtHandle phContext, PSecBufferDesc pMessage, ULONG MessageSeqNo,
                                          ULONG *pfQOP);
 
+/*
+ * Export serialises a complete context for ImportSecurityContextA in another
+ * process; the exported context is unusable afterwards (always
+ * SECPKG_CONTEXT_EXPORT_DELETE_OLD, as GSSAPI exports destructively) and
+ * still needs DeleteSecurityContext. The blob holds session keys: protect it
+ * in transit. pPackedContext->pvBuffer is freed with FreeContextBuffer; *pToken
+ * is set to NULL (no Windows token handles).
+ */
 SECURITY_STATUS SEC_ENTRY ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags, PSecBuffer pPackedContext,
                                                 void **pToken);
 SECURITY_STATUS SEC_ENTRY ImportSecurityContextA(SEC_CHAR *pszPackage, PSecBuffer pPackedContext, void *Token,
@@ -500,6 +581,7 @@ SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(SEC_CHAR *pszPackageName, SEC_C
                                                  SEC_CHAR *pszNewPassword, BOOLEAN bImpersonating, ULONG dwReserved,
                                                  PSecBufferDesc pOutput);
 
+/* Frees memory the library returned; NULL is accepted. */
 SECURITY_STATUS SEC_ENTRY FreeContextBuffer(void *pvContextBuffer);
 
 /* ExportSecurityContext flags. */
