@@ -138,6 +138,16 @@ int sspix_conn_finish(sspix_conn *c)
     return SSPIX_CONN_CLOSE;
 }
 
+int sspix_conn_framed_eof(sspix_conn *c)
+{
+    bool partial = sspix_framedec_buffered(&c->dec) > 0;
+    if (c->phase == SSPIX_CONN_HANDSHAKE)
+        return sspix_conn_fail(c, partial ? "truncated" : "eof", NULL);
+    if (partial)
+        return sspix_conn_fail(c, "truncated", NULL);
+    return sspix_conn_finish(c);
+}
+
 int sspix_conn_feed(sspix_conn *c, const uint8_t *in, size_t n)
 {
     if (c->phase == SSPIX_CONN_DONE)

@@ -230,6 +230,11 @@ int sspix_conn_fail(sspix_conn *c, const char *reason, const char *detail);
 /* Move to DONE after a clean end; returns SSPIX_CONN_CLOSE. */
 int sspix_conn_finish(sspix_conn *c);
 
+/* End of stream for a framed protocol: a failure during the handshake or in
+ * the middle of a frame, a clean end at a frame boundary after it (the ms echo
+ * session's end, or MIT's gss-client closing right after its NOOP). */
+int sspix_conn_framed_eof(sspix_conn *c);
+
 /* The Microsoft sample framing (proto_ms.c) and MIT's gss-sample (proto_gss.c). */
 extern const struct sspix_proto_ops sspix_proto_ms;
 extern const struct sspix_proto_ops sspix_proto_gss;

@@ -177,20 +177,10 @@ static int gss_feed(sspix_conn *c, const uint8_t *in, size_t n)
     return c->phase == SSPIX_CONN_DONE ? SSPIX_CONN_CLOSE : SSPIX_CONN_OPEN;
 }
 
-static int gss_eof(sspix_conn *c)
-{
-    bool partial = sspix_framedec_buffered(&c->dec) > 0;
-    if (c->phase == SSPIX_CONN_HANDSHAKE)
-        return sspix_conn_fail(c, partial ? "truncated" : "eof", NULL);
-    if (partial)
-        return sspix_conn_fail(c, "truncated", NULL);
-    return sspix_conn_finish(c); /* MIT's gss-client may close right after its NOOP */
-}
-
 const struct sspix_proto_ops sspix_proto_gss = {
     .name = "gss-sample",
     .init = gss_init,
     .feed = gss_feed,
-    .eof = gss_eof,
+    .eof = sspix_conn_framed_eof,
     .release = gss_release,
 };

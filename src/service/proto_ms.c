@@ -143,20 +143,10 @@ static int ms_feed(sspix_conn *c, const uint8_t *in, size_t n)
     return c->phase == SSPIX_CONN_DONE ? SSPIX_CONN_CLOSE : SSPIX_CONN_OPEN;
 }
 
-static int ms_eof(sspix_conn *c)
-{
-    bool partial = sspix_framedec_buffered(&c->dec) > 0;
-    if (c->phase == SSPIX_CONN_HANDSHAKE)
-        return sspix_conn_fail(c, partial ? "truncated" : "eof", NULL);
-    if (partial)
-        return sspix_conn_fail(c, "truncated", NULL);
-    return sspix_conn_finish(c); /* echo: EOF at a frame boundary ends the session */
-}
-
 const struct sspix_proto_ops sspix_proto_ms = {
     .name = "ms",
     .init = ms_init,
     .feed = ms_feed,
-    .eof = ms_eof,
+    .eof = sspix_conn_framed_eof,
     .release = ms_release,
 };
