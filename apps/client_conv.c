@@ -87,10 +87,9 @@ static void fail_sspi(struct client_conv *c, enum client_exit code, const char *
                       SECURITY_STATUS st)
 {
     char reason[sizeof(c->reason)];
-    snprintf(reason, sizeof(reason), "%s%s", code == CLIENT_EXIT_NO_MUTUAL ? "no-mutual: " : "",
-             sspix_status_name(st));
-    client_conv_fail(c, code, reason, "%s%s failed: %s (0x%08x): %s", prefix, call, sspix_status_name(st),
-                     (unsigned)st, sspix_last_error());
+    snprintf(reason, sizeof(reason), "%s%s", code == CLIENT_EXIT_NO_MUTUAL ? "no-mutual: " : "", sspix_status_name(st));
+    client_conv_fail(c, code, reason, "%s%s failed: %s (0x%08x): %s", prefix, call, sspix_status_name(st), (unsigned)st,
+                     sspix_last_error());
 }
 
 static const char *const NO_PROOF = "server did not prove its identity: ";
@@ -205,10 +204,9 @@ static void handshake_step(struct client_conv *c, const uint8_t *tok, size_t len
 
     if (!first)
         c->legs++; /* the server's token */
-    SECURITY_STATUS st =
-        t->InitializeSecurityContextA(c->p->cred, first ? NULL : &c->ctx, (SEC_CHAR *)c->p->spn,
-                                      c->p->isc_req | ISC_REQ_ALLOCATE_MEMORY, 0, SECURITY_NATIVE_DREP,
-                                      first ? NULL : &id, 0, &c->ctx, &od, &c->attrs, &expiry);
+    SECURITY_STATUS st = t->InitializeSecurityContextA(c->p->cred, first ? NULL : &c->ctx, (SEC_CHAR *)c->p->spn,
+                                                       c->p->isc_req | ISC_REQ_ALLOCATE_MEMORY, 0, SECURITY_NATIVE_DREP,
+                                                       first ? NULL : &id, 0, &c->ctx, &od, &c->attrs, &expiry);
     c->status = st;
     if (!SEC_SUCCESS(st)) {
         if (ob.pvBuffer != NULL)
@@ -252,7 +250,8 @@ enum client_conv_state client_conv_start(struct client_conv *c)
 {
     if (c->state == CONV_HANDSHAKE && !c->have_ctx) {
         /* gss-sample: announce an authenticated session before the first token. */
-        if (c->p->gss && sspix_gssframe_encode(&c->out, SSPIX_GSSFRAME_NOOP | SSPIX_GSSFRAME_CONTEXT_NEXT, NULL, 0) != 0) {
+        if (c->p->gss &&
+            sspix_gssframe_encode(&c->out, SSPIX_GSSFRAME_NOOP | SSPIX_GSSFRAME_CONTEXT_NEXT, NULL, 0) != 0) {
             client_conv_fail(c, CLIENT_EXIT_AUTH, "out of memory", "out of memory");
             return c->state;
         }
@@ -358,8 +357,7 @@ static int gss_queue_message(struct client_conv *c, uint8_t *buf, size_t len)
     uint8_t *tok = buf + c->trailer_size;
     size_t tok_len = len;
     if (flags & SSPIX_GSSFRAME_WRAPPED) {
-        SecBuffer b[2] = {{c->trailer_size, SECBUFFER_TOKEN, buf},
-                          {(ULONG)len, SECBUFFER_DATA, buf + c->trailer_size}};
+        SecBuffer b[2] = {{c->trailer_size, SECBUFFER_TOKEN, buf}, {(ULONG)len, SECBUFFER_DATA, buf + c->trailer_size}};
         SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
         ULONG qop = (flags & SSPIX_GSSFRAME_ENCRYPTED) ? 0 : SECQOP_WRAP_NO_ENCRYPT;
         SECURITY_STATUS st = c->p->sspi->EncryptMessage(&c->ctx, qop, &d, 0);
@@ -586,13 +584,11 @@ enum client_conv_state client_conv_feed(struct client_conv *c, const uint8_t *da
             break;
         case CONV_ECHO_IDLE:
         case CONV_CLOSING:
-            client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "unexpected data",
-                             "the server sent %zu unexpected bytes %s", n,
+            client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "unexpected data", "the server sent %zu unexpected bytes %s", n,
                              c->state == CONV_CLOSING ? "after the end of the session" : "while no echo was due");
             return c->state;
         case CONV_DONE:
-        case CONV_FAILED:
-            return c->state;
+        case CONV_FAILED: return c->state;
         }
     }
     return c->state;
@@ -612,8 +608,8 @@ enum client_conv_state client_conv_eof(struct client_conv *c, int err)
         char part[96] = "";
         if (partial > 0)
             snprintf(part, sizeof(part), " in the middle of a frame (%zu bytes of it received)", partial);
-        client_conv_fail(c, CLIENT_EXIT_NO_MUTUAL, err ? "no-mutual: reset during handshake"
-                                                       : "no-mutual: closed during handshake",
+        client_conv_fail(c, CLIENT_EXIT_NO_MUTUAL,
+                         err ? "no-mutual: reset during handshake" : "no-mutual: closed during handshake",
                          "%s%s during the handshake%s, after %d leg(s), instead of sending its next token; "
                          "the server rejected our token or cannot use its key for %s (see its log)",
                          NO_PROOF, how, part, c->legs, c->p->spn);
@@ -639,9 +635,8 @@ enum client_conv_state client_conv_eof(struct client_conv *c, int err)
     }
     case CONV_ECHO_WAIT:
         client_conv_fail(c, CLIENT_EXIT_PROTOCOL, err ? "reset instead of echo" : "closed instead of echo",
-                         "%s instead of echoing message %llu (%zu bytes)%s", how,
-                         (unsigned long long)c->messages + 1, c->expect_len,
-                         c->expect_len > 0 ? "; it may exceed the server's --max-message" : "");
+                         "%s instead of echoing message %llu (%zu bytes)%s", how, (unsigned long long)c->messages + 1,
+                         c->expect_len, c->expect_len > 0 ? "; it may exceed the server's --max-message" : "");
         break;
     case CONV_ECHO_IDLE:
         client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "closed early", "%s before the end of the session", how);
@@ -653,8 +648,7 @@ enum client_conv_state client_conv_eof(struct client_conv *c, int err)
             c->state = CONV_DONE;
         break;
     case CONV_DONE:
-    case CONV_FAILED:
-        break;
+    case CONV_FAILED: break;
     }
     return c->state;
 }

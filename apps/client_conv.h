@@ -74,13 +74,13 @@ struct client_params {
 };
 
 enum client_conv_state {
-    CONV_HANDSHAKE,  /* InitializeSecurityContext returned CONTINUE: a token is due */
-    CONV_GREET,      /* authenticated; reading the greeting to EOF */
-    CONV_ECHO_IDLE,  /* authenticated; the caller may send a message or end */
-    CONV_ECHO_WAIT,  /* a message was sent; its echo is due */
-    CONV_CLOSING,    /* the end-of-session frame was queued; waiting for EOF */
-    CONV_DONE,       /* finished successfully */
-    CONV_FAILED,     /* finished with an error: exit_code, reason, message */
+    CONV_HANDSHAKE, /* InitializeSecurityContext returned CONTINUE: a token is due */
+    CONV_GREET,     /* authenticated; reading the greeting to EOF */
+    CONV_ECHO_IDLE, /* authenticated; the caller may send a message or end */
+    CONV_ECHO_WAIT, /* a message was sent; its echo is due */
+    CONV_CLOSING,   /* the end-of-session frame was queued; waiting for EOF */
+    CONV_DONE,      /* finished successfully */
+    CONV_FAILED,    /* finished with an error: exit_code, reason, message */
 };
 
 struct client_conv {

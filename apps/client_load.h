@@ -53,8 +53,7 @@ struct client_load_result {
 
 /* Run the load. Returns 0 (the run happened; see result) or -1 with a message
  * in err (could not start: threads, event base). */
-int client_load_run(const struct client_load_params *lp, struct client_load_result *result, char *err,
-                    size_t errlen);
+int client_load_run(const struct client_load_params *lp, struct client_load_result *result, char *err, size_t errlen);
 
 void client_load_result_free(struct client_load_result *result);
 

@@ -33,12 +33,12 @@
 #include "client_net.h"
 #include "wire/gssframe.h"
 
-#define PROG "sspix-client"
-#define DEFAULT_PORT 2000
-#define DEFAULT_TIMEOUT 10.0
+#define PROG                "sspix-client"
+#define DEFAULT_PORT        2000
+#define DEFAULT_TIMEOUT     10.0
 #define DEFAULT_MAX_MESSAGE 65536u
-#define MAX_MAX_MESSAGE (64u * 1024u * 1024u)
-#define PASSWORD_MAX 1024
+#define MAX_MAX_MESSAGE     (64u * 1024u * 1024u)
+#define PASSWORD_MAX        1024
 
 struct opts {
     const char *host;
@@ -59,9 +59,9 @@ struct opts {
     unsigned long max_message;
     int allow_no_mutual;
     int quiet;
-    int gss;                            /* --protocol gss-sample */
-    int no_wrap, no_encrypt, no_mic;    /* gss-client's -nw, -nx, -nm */
-    double hold;                        /* load, echo: seconds each session idles once authenticated */
+    int gss;                         /* --protocol gss-sample */
+    int no_wrap, no_encrypt, no_mic; /* gss-client's -nw, -nx, -nm */
+    double hold;                     /* load, echo: seconds each session idles once authenticated */
 };
 
 static void usage(FILE *f)
@@ -395,8 +395,8 @@ static int acquire(PSecurityFunctionTableA t, const struct opts *o, CredHandle *
         id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
         auth = &id;
     }
-    SECURITY_STATUS st = t->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)o->package, SECPKG_CRED_OUTBOUND, NULL,
-                                                      auth, NULL, NULL, cred, &expiry);
+    SECURITY_STATUS st = t->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)o->package, SECPKG_CRED_OUTBOUND, NULL, auth,
+                                                      NULL, NULL, cred, &expiry);
     if (o->user)
         explicit_bzero(password, sizeof(password));
     if (st != SEC_E_OK) {
@@ -657,7 +657,7 @@ static int run_single(PSecurityFunctionTableA t, const struct opts *o, const str
         } else if (!o->quiet) {
             printf("echo:       %llu message(s), %llu bytes, %s\n", (unsigned long long)conv.messages,
                    (unsigned long long)conv.bytes,
-                   !o->gss ? "every echo verified"
+                   !o->gss     ? "every echo verified"
                    : o->no_mic ? "every reply received (no MIC asked for)"
                                : "every MIC verified");
         }
@@ -697,8 +697,9 @@ static void raise_nofile(unsigned long want)
         (void)getrlimit(RLIMIT_NOFILE, &rl);
     }
     if (rl.rlim_cur != RLIM_INFINITY && want + 64 > rl.rlim_cur)
-        fprintf(stderr, PROG ": warning: --parallel %lu needs about %lu file descriptors; the limit is %llu "
-                        "(raise it with ulimit -n)\n",
+        fprintf(stderr,
+                PROG ": warning: --parallel %lu needs about %lu file descriptors; the limit is %llu "
+                     "(raise it with ulimit -n)\n",
                 want, want + 64, (unsigned long long)rl.rlim_cur);
 }
 

@@ -31,9 +31,9 @@
 #include "service/config.h"
 #include "service/engine.h"
 
-#define EXIT_USAGE 1
+#define EXIT_USAGE   1
 #define EXIT_STARTUP 2
-#define GRACE_MS 5000
+#define GRACE_MS     5000
 
 static const char *prog = "sspix-server";
 static enum sspix_svc_log log_target = SSPIX_SVC_LOG_STDERR;
@@ -155,8 +155,7 @@ static const struct option long_opts[] = {
 };
 
 /* The config a start or a reload runs with: the command line, then the file. */
-static int build_config(const sspix_svc_config *cli, const char *path, sspix_svc_config *out, char *err,
-                        size_t errlen)
+static int build_config(const sspix_svc_config *cli, const char *path, sspix_svc_config *out, char *err, size_t errlen)
 {
     if (sspix_svc_config_copy(out, cli) < 0) {
         snprintf(err, errlen, "out of memory");
@@ -304,7 +303,10 @@ int main(int argc, char **argv)
         case OPT_MAX_LEGS: key = "max-legs"; break;
         case OPT_MAX_CONNECTIONS: key = "max-connections"; break;
         case OPT_IDLE_TIMEOUT: key = "idle-timeout"; break;
-        case OPT_ALLOW_NO_MUTUAL: key = "allow-no-mutual"; optarg = (char *)"yes"; break;
+        case OPT_ALLOW_NO_MUTUAL:
+            key = "allow-no-mutual";
+            optarg = (char *)"yes";
+            break;
         case OPT_LOG: key = "log"; break;
         case OPT_PID_FILE: key = "pid-file"; break;
         case OPT_NTLM_USERS: key = "ntlm-users"; break;

@@ -82,9 +82,8 @@ int main(int argc, char **argv)
             SecBuffer in = {cbToClient, SECBUFFER_TOKEN, toClient}, out = {sizeof(toServer), SECBUFFER_TOKEN, toServer};
             SecBufferDesc inDesc = {SECBUFFER_VERSION, 1, &in}, outDesc = {SECBUFFER_VERSION, 1, &out};
             ss = g_pFuncs->InitializeSecurityContext(&hClientCred, first ? NULL : &hClient, spn,
-                                                     ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY |
-                                                         ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |
-                                                         ISC_REQ_SEQUENCE_DETECT,
+                                                     ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY |
+                                                         ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT,
                                                      0, SECURITY_NATIVE_DREP, first ? NULL : &inDesc, 0, &hClient,
                                                      &outDesc, &fClientAttr, &Lifetime);
             if (!SEC_SUCCESS(ss))

@@ -86,10 +86,10 @@ static void fresh_handshake(sspix_conn *c, int kerberos)
     TimeStamp ts;
     SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
     SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
-    SECURITY_STATUS st = t->InitializeSecurityContextA(
-        &client_cred[kerberos], NULL, (SEC_CHAR *)"host/localhost",
-        ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_ALLOCATE_MEMORY, 0,
-        SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attrs, &ts);
+    SECURITY_STATUS st = t->InitializeSecurityContextA(&client_cred[kerberos], NULL, (SEC_CHAR *)"host/localhost",
+                                                       ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY |
+                                                           ISC_REQ_INTEGRITY | ISC_REQ_ALLOCATE_MEMORY,
+                                                       0, SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attrs, &ts);
     if (!SEC_SUCCESS(st))
         return;
     uint8_t hdr[4] = {(uint8_t)ob.cbBuffer, (uint8_t)(ob.cbBuffer >> 8), (uint8_t)(ob.cbBuffer >> 16),

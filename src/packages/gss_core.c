@@ -323,8 +323,7 @@ static SECURITY_STATUS identity_parse(const SEC_WINNT_AUTH_IDENTITY_A *a, struct
 }
 
 /* Where the default credentials would come from, for error messages. */
-static void describe_defaults(int initiate, const char *store_ccache, const char *store_keytab, char *out,
-                              size_t cap)
+static void describe_defaults(int initiate, const char *store_ccache, const char *store_keytab, char *out, size_t cap)
 {
     krb5_context k;
     out[0] = '\0';
@@ -408,8 +407,7 @@ static OM_uint32 acquire_negotiate_password(OM_uint32 *minor, const char *princi
     snprintf(ccname, sizeof(ccname), "MEMORY:%s", krb5_cc_get_name(c->kctx, c->mem_ccache));
     gss_key_value_element_desc el = {"ccache", ccname};
     gss_key_value_set_desc kv = {1, &el};
-    return gss_acquire_cred_from(minor, name, GSS_C_INDEFINITE, &spnego_only, GSS_C_INITIATE, &kv, out, NULL,
-                                 lifetime);
+    return gss_acquire_cred_from(minor, name, GSS_C_INDEFINITE, &spnego_only, GSS_C_INITIATE, &kv, out, NULL, lifetime);
 }
 
 /*
@@ -441,7 +439,10 @@ static SECURITY_STATUS check_keytab(const char *keytab_name, const char *princip
     if (code != 0) {
         const char *msg = krb5_get_error_message(k, code);
         st = sspix_fail(SEC_E_NO_CREDENTIALS, "keytab %s unreadable (%s): check the path and its permissions",
-                        name[0] ? name : keytab_name ? keytab_name : "(default)", msg);
+                        name[0]       ? name
+                        : keytab_name ? keytab_name
+                                      : "(default)",
+                        msg);
         krb5_free_error_message(k, msg);
         goto out;
     }
@@ -453,13 +454,17 @@ static SECURITY_STATUS check_keytab(const char *keytab_name, const char *princip
     }
     krb5_kt_end_seq_get(k, kt, &cur);
     if (!any)
-        st = sspix_fail(SEC_E_NO_CREDENTIALS, "keytab %s is empty or missing: export the service key into it "
-                                              "(kadmin: ktadd -k FILE SPN)", name);
+        st = sspix_fail(SEC_E_NO_CREDENTIALS,
+                        "keytab %s is empty or missing: export the service key into it "
+                        "(kadmin: ktadd -k FILE SPN)",
+                        name);
     else if (!found) {
         char *p = NULL;
         krb5_unparse_name(k, want, &p);
-        st = sspix_fail(SEC_E_NO_CREDENTIALS, "keytab %s has no key for %s: add it (kadmin: ktadd -k FILE %s) or name "
-                                              "the right keytab", name, p ? p : principal, p ? p : principal);
+        st = sspix_fail(SEC_E_NO_CREDENTIALS,
+                        "keytab %s has no key for %s: add it (kadmin: ktadd -k FILE %s) or name "
+                        "the right keytab",
+                        name, p ? p : principal, p ? p : principal);
         krb5_free_unparsed_name(k, p);
     }
 out:
@@ -615,7 +620,7 @@ static OM_uint32 acquire_ntlm(OM_uint32 *minor, const char *principal, gss_cred_
 }
 
 static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char *principal, ULONG use,
-                                   const void *auth_data, void **out, TimeStamp *expiry)
+                                    const void *auth_data, void **out, TimeStamp *expiry)
 {
     OM_uint32 major, minor, lifetime = 0;
     gss_cred_usage_t usage;
@@ -780,8 +785,7 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
             sspix_fail_more(st, "no Kerberos ticket in %s and no NTLM credentials in %s", where,
                             ntlm_file ? ntlm_file : "NTLM_USER_FILE");
         else if (usage == GSS_C_INITIATE)
-            sspix_fail_more(st, "no usable ticket for %s in %s: run kinit", who ? who : "the default principal",
-                            where);
+            sspix_fail_more(st, "no usable ticket for %s in %s: run kinit", who ? who : "the default principal", where);
         else
             sspix_fail_more(st, "no usable key for %s in keytab %s: check the keytab path, permissions and SPN",
                             who ? who : "any service principal", where);
@@ -944,7 +948,7 @@ static SECURITY_STATUS finish_leg(struct gss_ctx *c, OM_uint32 major, OM_uint32 
 }
 
 static SECURITY_STATUS core_init(const struct sspix_package *pkg, void *cred_p, void **ctx_p, const char *target,
-                                ULONG req, const uint8_t *in, size_t in_len, struct sspix_leg *leg)
+                                 ULONG req, const uint8_t *in, size_t in_len, struct sspix_leg *leg)
 {
     struct gss_cred *cred = cred_p;
     struct gss_ctx *c = *ctx_p;
@@ -974,8 +978,8 @@ static SECURITY_STATUS core_init(const struct sspix_package *pkg, void *cred_p, 
 
     gss_buffer_desc input = {in_len, (void *)in};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
-    major = gss_init_sec_context(&minor, cred ? cred->cred : GSS_C_NO_CREDENTIAL, &c->ctx, c->target,
-                                 package_mech(pkg), isc_to_gss(req), GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS,
+    major = gss_init_sec_context(&minor, cred ? cred->cred : GSS_C_NO_CREDENTIAL, &c->ctx, c->target, package_mech(pkg),
+                                 isc_to_gss(req), GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS,
                                  in_len ? &input : GSS_C_NO_BUFFER, &actual, &output, &ret_flags, &lifetime);
     if (sspix_gss_failed(major)) {
         OM_uint32 m2;
@@ -995,7 +999,7 @@ static SECURITY_STATUS core_init(const struct sspix_package *pkg, void *cred_p, 
 }
 
 static SECURITY_STATUS core_accept(const struct sspix_package *pkg, void *cred_p, void **ctx_p, ULONG req,
-                                  const uint8_t *in, size_t in_len, struct sspix_leg *leg)
+                                   const uint8_t *in, size_t in_len, struct sspix_leg *leg)
 {
     struct gss_cred *cred = cred_p;
     struct gss_ctx *c = *ctx_p;
@@ -1246,9 +1250,7 @@ static SECURITY_STATUS core_query_ctx(void *p, ULONG attr, void *buffer)
     SECURITY_STATUS st;
 
     switch (attr) {
-    case SECPKG_ATTR_FLAGS:
-        ((SecPkgContext_Flags *)buffer)->Flags = c->attrs;
-        return SEC_E_OK;
+    case SECPKG_ATTR_FLAGS: ((SecPkgContext_Flags *)buffer)->Flags = c->attrs; return SEC_E_OK;
     case SECPKG_ATTR_NAMES: {
         char *client;
         if ((st = require_established(c)) != SEC_E_OK || (st = query_names(c, &client, NULL)) != SEC_E_OK)
@@ -1275,7 +1277,8 @@ static SECURITY_STATUS core_query_ctx(void *p, ULONG attr, void *buffer)
     case SECPKG_ATTR_SIZES: {
         SecPkgContext_Sizes *s = buffer;
         ULONG header, padding, mic;
-        if ((st = require_established(c)) != SEC_E_OK || (st = protection_sizes(c, &header, &padding, &mic)) != SEC_E_OK)
+        if ((st = require_established(c)) != SEC_E_OK ||
+            (st = protection_sizes(c, &header, &padding, &mic)) != SEC_E_OK)
             return st;
         s->cbMaxToken = mech_is_ntlm(c->mech) ? SSPIX_NTLM_MAX_TOKEN : c->pkg->max_token;
         s->cbMaxSignature = mic;
@@ -1288,7 +1291,8 @@ static SECURITY_STATUS core_query_ctx(void *p, ULONG attr, void *buffer)
     case SECPKG_ATTR_STREAM_SIZES: {
         SecPkgContext_StreamSizes *s = buffer;
         ULONG header, padding, mic;
-        if ((st = require_established(c)) != SEC_E_OK || (st = protection_sizes(c, &header, &padding, &mic)) != SEC_E_OK)
+        if ((st = require_established(c)) != SEC_E_OK ||
+            (st = protection_sizes(c, &header, &padding, &mic)) != SEC_E_OK)
             return st;
         if (mech_is_ntlm(c->mech)) {
             /* A SECBUFFER_STREAM for NTLM is gss_wrap's output: sealed data,
@@ -1367,8 +1371,7 @@ static SECURITY_STATUS map_iov(PSecBufferDesc msg, gss_iov_buffer_desc *iov, int
                        : GSS_IOV_BUFFER_TYPE_DATA;
             if (for_mic)
                 type = GSS_IOV_BUFFER_TYPE_DATA;
-            if ((b->BufferType & SECBUFFER_READONLY) && !(b->BufferType & SECBUFFER_READONLY_WITH_CHECKSUM) &&
-                for_mic)
+            if ((b->BufferType & SECBUFFER_READONLY) && !(b->BufferType & SECBUFFER_READONLY_WITH_CHECKSUM) && for_mic)
                 continue; /* read-only data is not covered by the checksum */
             break;
         case SECBUFFER_PADDING: type = GSS_IOV_BUFFER_TYPE_PADDING; break;

@@ -23,7 +23,8 @@ struct minor_map {
 };
 
 static const struct minor_map minor_table[] = {
-    {KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN, SEC_E_LOGON_DENIED, "the user is unknown to the KDC: check the user name and realm"},
+    {KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN, SEC_E_LOGON_DENIED,
+     "the user is unknown to the KDC: check the user name and realm"},
     {KRB5KDC_ERR_PREAUTH_FAILED, SEC_E_LOGON_DENIED, "wrong password"},
     {KRB5KRB_AP_ERR_BAD_INTEGRITY, SEC_E_LOGON_DENIED, "wrong password, or the key changed"},
     {KRB5KDC_ERR_CLIENT_REVOKED, SEC_E_LOGON_DENIED, "the account is disabled or locked"},
@@ -33,7 +34,8 @@ static const struct minor_map minor_table[] = {
      "not found in Kerberos database"},
     {KRB5_REALM_UNKNOWN, SEC_E_NO_AUTHENTICATING_AUTHORITY, "no KDC is configured for this realm: check krb5.conf"},
     {KRB5_REALM_CANT_RESOLVE, SEC_E_NO_AUTHENTICATING_AUTHORITY, "the realm's KDC cannot be resolved: check krb5.conf"},
-    {KRB5_KDC_UNREACH, SEC_E_NO_AUTHENTICATING_AUTHORITY, "no KDC answered: check that the KDC runs and krb5.conf points at it"},
+    {KRB5_KDC_UNREACH, SEC_E_NO_AUTHENTICATING_AUTHORITY,
+     "no KDC answered: check that the KDC runs and krb5.conf points at it"},
     {KRB5_FCC_NOFILE, SEC_E_NO_CREDENTIALS, "no credential cache: run kinit"},
     {KRB5_CC_NOTFOUND, SEC_E_NO_CREDENTIALS, "no matching ticket in the credential cache: run kinit"},
     {KRB5_CC_END, SEC_E_NO_CREDENTIALS, "the credential cache is empty: run kinit"},

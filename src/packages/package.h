@@ -32,6 +32,8 @@ struct sspix_leg {
     TimeStamp expiry;
 };
 
+/* clang-format 14 splits function-pointer members; keep this one by hand. */
+/* clang-format off */
 struct sspix_package_ops {
     /* principal: NULL or the caller's pszPrincipal. auth_data: NULL,
      * SEC_WINNT_AUTH_IDENTITY_A or SSPIX_AUTH_STORE_A. */
@@ -69,6 +71,7 @@ struct sspix_package_ops {
      * and is validated (bounds, versions) before use. */
     SECURITY_STATUS (*import_ctx)(const struct sspix_package *pkg, const uint8_t *blob, size_t len, void **ctx);
 };
+/* clang-format on */
 
 struct sspix_package {
     enum sspix_package_id id;

@@ -66,9 +66,9 @@ static int dup_opt(char **dst, const char *src)
 int sspix_svc_config_copy(sspix_svc_config *dst, const sspix_svc_config *src)
 {
     *dst = *src;
-    if (dup_opt(&dst->bind, src->bind) || dup_opt(&dst->package, src->package) ||
-        dup_opt(&dst->keytab, src->keytab) || dup_opt(&dst->spn, src->spn) ||
-        dup_opt(&dst->pid_file, src->pid_file) || dup_opt(&dst->ntlm_users, src->ntlm_users)) {
+    if (dup_opt(&dst->bind, src->bind) || dup_opt(&dst->package, src->package) || dup_opt(&dst->keytab, src->keytab) ||
+        dup_opt(&dst->spn, src->spn) || dup_opt(&dst->pid_file, src->pid_file) ||
+        dup_opt(&dst->ntlm_users, src->ntlm_users)) {
         sspix_svc_config_free(dst);
         return SSPIX_ERR_NOMEM;
     }

@@ -63,8 +63,8 @@ typedef struct sspix_svc_config {
     bool allow_no_mutual;
     enum sspix_svc_log log;
     char *pid_file;
-    char *ntlm_users;           /* NULL: no NTLM users file (NTLM, and NTLM inside Negotiate, not offered) */
-    uint32_t given; /* bit (1u << key): set on the command line */
+    char *ntlm_users; /* NULL: no NTLM users file (NTLM, and NTLM inside Negotiate, not offered) */
+    uint32_t given;   /* bit (1u << key): set on the command line */
 } sspix_svc_config;
 
 /* Defaults. Allocates nothing. */

@@ -15,7 +15,7 @@
  * the right size instead of us keeping a cbMaxToken (48 KB) buffer per
  * connection. */
 #define CONN_ASC_REQ                                                                                                   \
-    (ASC_REQ_MUTUAL_AUTH | ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT |                      \
+    (ASC_REQ_MUTUAL_AUTH | ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT |                       \
      ASC_REQ_SEQUENCE_DETECT | ASC_REQ_ALLOCATE_MEMORY)
 
 /* Output may hold one handshake token or one echo reply per frame decoded
@@ -45,9 +45,9 @@ SECURITY_STATUS sspix_svc_cred_acquire_ntlm(const char *package, const char *spn
     snprintf(c->principal, sizeof(c->principal), "%s", spn ? spn : "any");
     SSPIX_AUTH_STORE_A store = {.Magic = SSPIX_AUTH_STORE_MAGIC, .Keytab = keytab, .NtlmUsersFile = ntlm_users};
     TimeStamp expiry;
-    SECURITY_STATUS st = c->sspi->AcquireCredentialsHandleA((SEC_CHAR *)spn, (SEC_CHAR *)package, SECPKG_CRED_INBOUND,
-                                                            NULL, keytab || ntlm_users ? &store : NULL, NULL, NULL,
-                                                            &c->handle, &expiry);
+    SECURITY_STATUS st =
+        c->sspi->AcquireCredentialsHandleA((SEC_CHAR *)spn, (SEC_CHAR *)package, SECPKG_CRED_INBOUND, NULL,
+                                           keytab || ntlm_users ? &store : NULL, NULL, NULL, &c->handle, &expiry);
     if (st != SEC_E_OK) {
         free(c);
         return st;
@@ -355,8 +355,8 @@ int sspix_conn_encrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_cap, size
     return 0;
 }
 
-int sspix_conn_decrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_len, uint8_t *data, size_t len,
-                       uint8_t **plain, size_t *plain_len)
+int sspix_conn_decrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_len, uint8_t *data, size_t len, uint8_t **plain,
+                       size_t *plain_len)
 {
     SecBuffer b[2] = {{(ULONG)trailer_len, SECBUFFER_TOKEN, trailer}, {(ULONG)len, SECBUFFER_DATA, data}};
     SecBufferDesc d = {SECBUFFER_VERSION, 2, b};

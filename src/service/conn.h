@@ -133,8 +133,8 @@ typedef struct sspix_conn {
     uint8_t pstate; /* the protocol's own sub-state (proto_*.c) */
     uint32_t legs;  /* tokens exchanged so far, both directions */
     uint32_t messages;
-    uint32_t trailer_max;  /* cbSecurityTrailer, once authenticated */
-    ULONG attrs;           /* ASC_RET_* of the last AcceptSecurityContext */
+    uint32_t trailer_max;   /* cbSecurityTrailer, once authenticated */
+    ULONG attrs;            /* ASC_RET_* of the last AcceptSecurityContext */
     SECURITY_STATUS status; /* last SSPI status (SEC_E_OK until something fails) */
     const char *reason;     /* static: NULL, "eof", "deadline", "too_long", ... */
     char *client;           /* client principal (heap), once known */
@@ -209,8 +209,8 @@ int sspix_conn_encrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_cap, size
 
 /* DecryptMessage(TOKEN = trailer, DATA = data in place); *plain / *plain_len
  * is the plaintext (inside data). Returns 0 or SSPIX_ERR_AUTH. */
-int sspix_conn_decrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_len, uint8_t *data, size_t len,
-                       uint8_t **plain, size_t *plain_len);
+int sspix_conn_decrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_len, uint8_t *data, size_t len, uint8_t **plain,
+                       size_t *plain_len);
 
 /*
  * DecryptMessage(SECBUFFER_STREAM = tok[len], SECBUFFER_DATA empty): tok is one

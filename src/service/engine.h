@@ -32,7 +32,7 @@
 typedef struct sspix_engine sspix_engine;
 
 struct sspix_engine_opts {
-    const char *bind;         /* numeric address; NULL: "::" (dual stack), else 0.0.0.0 */
+    const char *bind; /* numeric address; NULL: "::" (dual stack), else 0.0.0.0 */
     uint16_t port;
     unsigned threads;         /* >= 1 */
     unsigned max_connections; /* beyond it a new connection is closed at once (and logged) */

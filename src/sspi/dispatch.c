@@ -94,8 +94,7 @@ static SECURITY_STATUS find_package(const char *name, const struct sspix_package
     return SEC_E_OK;
 }
 
-SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(SEC_CHAR *pszPackageName,
-                                                                 PSecPkgInfoA *ppPackageInfo)
+SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(SEC_CHAR *pszPackageName, PSecPkgInfoA *ppPackageInfo)
 {
     const struct sspix_package *pkg;
     SECURITY_STATUS st;
@@ -156,7 +155,7 @@ static SECURITY_STATUS SEC_ENTRY paused_FreeCredentialsHandle(PCredHandle phCred
 }
 
 #define BAD_CRED() sspix_fail(SEC_E_INVALID_HANDLE, "not a live credential handle")
-#define BAD_CTX() sspix_fail(SEC_E_INVALID_HANDLE, "not a live context handle")
+#define BAD_CTX()  sspix_fail(SEC_E_INVALID_HANDLE, "not a live context handle")
 
 static SECURITY_STATUS SEC_ENTRY paused_QueryCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute,
                                                                     void *pBuffer)
@@ -677,7 +676,7 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(SEC_CHAR *pszPacka
         struct sspix_context *c = sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref_);                            \
         if (c == NULL)                                                                                                 \
             return BAD_CTX();                                                                                          \
-        SECURITY_STATUS st_ = c->impl ? (call) : sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");            \
+        SECURITY_STATUS st_ = c->impl ? (call) : sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");             \
         sspix_handle_release(&ref_);                                                                                   \
         return st_;                                                                                                    \
     } while (0)

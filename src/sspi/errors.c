@@ -18,8 +18,8 @@ void sspix_error_enter(const char *function)
     tls_function = function;
 }
 
-__attribute__((format(printf, 3, 0))) static SECURITY_STATUS vfail(SECURITY_STATUS status, int append,
-                                                              const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static SECURITY_STATUS vfail(SECURITY_STATUS status, int append, const char *fmt,
+                                                                   va_list ap)
 {
     size_t used;
     int n;
@@ -88,6 +88,7 @@ struct status_name {
     const char *name;
 };
 
+/* clang-format off */
 #define S(x) {x, #x}
 static const struct status_name status_names[] = {
     S(SEC_E_OK), S(SEC_E_INSUFFICIENT_MEMORY), S(SEC_E_INVALID_HANDLE), S(SEC_E_UNSUPPORTED_FUNCTION),
@@ -119,6 +120,7 @@ static const struct status_name status_names[] = {
     S(SEC_I_ASYNC_CALL_PENDING), S(SEC_E_INVALID_UPN_NAME), S(SEC_E_EXT_BUFFER_TOO_SMALL),
     S(SEC_E_INSUFFICIENT_BUFFERS),
 };
+/* clang-format on */
 #undef S
 
 SSPIX_EXPORT const char *sspix_status_name(SECURITY_STATUS status)

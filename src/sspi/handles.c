@@ -17,11 +17,11 @@
 #define MAX_SLOTS (1u << 24)
 
 struct slot {
-    void *object;             /* NULL when the slot is free */
+    void *object; /* NULL when the slot is free */
     sspix_destroy_fn destroy;
-    ULONG_PTR tag;            /* generation << KIND_BITS | kind; 0 when closed */
-    uint32_t refs;            /* references held by callers in flight */
-    uint32_t next_free;       /* free-list link (index + 1), 0 ends */
+    ULONG_PTR tag;      /* generation << KIND_BITS | kind; 0 when closed */
+    uint32_t refs;      /* references held by callers in flight */
+    uint32_t next_free; /* free-list link (index + 1), 0 ends */
     enum sspix_handle_kind kind;
 };
 
@@ -65,8 +65,7 @@ static int grow(void)
     return 0;
 }
 
-SECURITY_STATUS sspix_handle_open(enum sspix_handle_kind kind, void *object, sspix_destroy_fn destroy,
-                                  SecHandle *out)
+SECURITY_STATUS sspix_handle_open(enum sspix_handle_kind kind, void *object, sspix_destroy_fn destroy, SecHandle *out)
 {
     pthread_mutex_lock(&table_lock);
     if (free_head == 0 && grow() != 0) {

@@ -26,8 +26,7 @@ enum sspix_handle_kind {
 typedef void (*sspix_destroy_fn)(void *object);
 
 /* Registers object; fills *out. Returns SEC_E_OK or SEC_E_INSUFFICIENT_MEMORY. */
-SECURITY_STATUS sspix_handle_open(enum sspix_handle_kind kind, void *object, sspix_destroy_fn destroy,
-                                  SecHandle *out);
+SECURITY_STATUS sspix_handle_open(enum sspix_handle_kind kind, void *object, sspix_destroy_fn destroy, SecHandle *out);
 
 /* A reference to a live handle's object; the slot stays bound to the object
  * while any reference is held, so release needs no lookup. */

@@ -28,14 +28,14 @@
 #define SSPIX_GSSFRAME_HDR 5
 
 /* Token flags, as in gss-misc.h of the MIT sample. */
-#define SSPIX_GSSFRAME_NOOP 0x01u
-#define SSPIX_GSSFRAME_CONTEXT 0x02u
-#define SSPIX_GSSFRAME_DATA 0x04u
-#define SSPIX_GSSFRAME_MIC 0x08u
+#define SSPIX_GSSFRAME_NOOP         0x01u
+#define SSPIX_GSSFRAME_CONTEXT      0x02u
+#define SSPIX_GSSFRAME_DATA         0x04u
+#define SSPIX_GSSFRAME_MIC          0x08u
 #define SSPIX_GSSFRAME_CONTEXT_NEXT 0x10u
-#define SSPIX_GSSFRAME_WRAPPED 0x20u
-#define SSPIX_GSSFRAME_ENCRYPTED 0x40u
-#define SSPIX_GSSFRAME_SEND_MIC 0x80u
+#define SSPIX_GSSFRAME_WRAPPED      0x20u
+#define SSPIX_GSSFRAME_ENCRYPTED    0x40u
+#define SSPIX_GSSFRAME_SEND_MIC     0x80u
 
 /*
  * Set up d to decode gss-sample frames of at most max bytes of token (empty

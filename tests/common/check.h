@@ -17,7 +17,7 @@ static unsigned check_count;
     do {                                                                                                               \
         check_count++;                                                                                                 \
         if (!(cond)) {                                                                                                 \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                                  \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                                   \
             exit(1);                                                                                                   \
         }                                                                                                              \
     } while (0)
@@ -27,7 +27,7 @@ static unsigned check_count;
         long long a_ = (long long)(a), b_ = (long long)(b);                                                            \
         check_count++;                                                                                                 \
         if (a_ != b_) {                                                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, #a, #b, a_, b_);    \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", __FILE__, __LINE__, #a, #b, a_, b_);     \
             exit(1);                                                                                                   \
         }                                                                                                              \
     } while (0)
@@ -37,7 +37,7 @@ static unsigned check_count;
         const char *a_ = (a), *b_ = (b);                                                                               \
         check_count++;                                                                                                 \
         if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0) {                                                         \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__, __LINE__, #a, #b,         \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__, __LINE__, #a, #b,          \
                     a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                                           \
             exit(1);                                                                                                   \
         }                                                                                                              \
@@ -49,7 +49,7 @@ static unsigned check_count;
         SECURITY_STATUS s_ = (expr);                                                                                   \
         check_count++;                                                                                                 \
         if (s_ != (expected)) {                                                                                        \
-            fprintf(stderr, "%s:%d: %s returned %s, expected %s\n  last error: %s\n", __FILE__, __LINE__, #expr,      \
+            fprintf(stderr, "%s:%d: %s returned %s, expected %s\n  last error: %s\n", __FILE__, __LINE__, #expr,       \
                     sspix_status_name(s_), sspix_status_name(expected), sspix_last_error());                           \
             exit(1);                                                                                                   \
         }                                                                                                              \
@@ -66,8 +66,10 @@ static inline const char *need_env(const char *name)
 {
     const char *v = getenv(name);
     if (v == NULL || *v == '\0') {
-        fprintf(stderr, "%s is not set: run this test through ctest (the realm fixture) or "
-                        "eval \"$(tests/realm/realm env DIR)\"\n", name);
+        fprintf(stderr,
+                "%s is not set: run this test through ctest (the realm fixture) or "
+                "eval \"$(tests/realm/realm env DIR)\"\n",
+                name);
         exit(1);
     }
     return v;

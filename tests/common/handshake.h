@@ -21,10 +21,12 @@ struct hs {
     ULONG first_token_len;
 };
 
-#define HS_ISC_REQ (ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |       \
-                    ISC_REQ_SEQUENCE_DETECT)
-#define HS_ASC_REQ (ASC_REQ_MUTUAL_AUTH | ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT |       \
-                    ASC_REQ_SEQUENCE_DETECT)
+#define HS_ISC_REQ                                                                                                     \
+    (ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |                       \
+     ISC_REQ_SEQUENCE_DETECT)
+#define HS_ASC_REQ                                                                                                     \
+    (ASC_REQ_MUTUAL_AUTH | ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT |                       \
+     ASC_REQ_SEQUENCE_DETECT)
 
 /* Runs the loop; returns SEC_E_OK when both sides completed, else the first
  * failing status (hs->client_status / server_status say which). */
@@ -60,10 +62,9 @@ static inline SECURITY_STATUS hs_run(PSecurityFunctionTableA t, CredHandle *ccre
         if (c2s_len > 0) {
             SecBuffer in_b = {c2s_len, SECBUFFER_TOKEN, c2s}, out_b = {sizeof(s2c), SECBUFFER_TOKEN, s2c};
             SecBufferDesc in = {SECBUFFER_VERSION, 1, &in_b}, out = {SECBUFFER_VERSION, 1, &out_b};
-            SECURITY_STATUS st =
-                t->AcceptSecurityContext(scred, hs->have_server ? &hs->server : NULL, &in, asc_req,
-                                         SECURITY_NATIVE_DREP, &hs->server, &out, &hs->server_attrs,
-                                         &hs->server_expiry);
+            SECURITY_STATUS st = t->AcceptSecurityContext(scred, hs->have_server ? &hs->server : NULL, &in, asc_req,
+                                                          SECURITY_NATIVE_DREP, &hs->server, &out, &hs->server_attrs,
+                                                          &hs->server_expiry);
             hs->server_status = st;
             if (!SEC_SUCCESS(st))
                 return st;

@@ -114,8 +114,8 @@ int main(int argc, char **argv)
     CtxtHandle ctx;
     TimeStamp ts;
     ULONG attrs = 0;
-    SECURITY_STATUS st = t->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)package, SECPKG_CRED_OUTBOUND, NULL, NULL,
-                                                      NULL, NULL, &cred, &ts);
+    SECURITY_STATUS st = t->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)package, SECPKG_CRED_OUTBOUND, NULL, NULL, NULL,
+                                                      NULL, &cred, &ts);
     if (st != SEC_E_OK)
         return fail("AcquireCredentialsHandle", st);
     int fd = connect_to(argv[1], argv[2]);
@@ -130,11 +130,11 @@ int main(int argc, char **argv)
     for (;;) {
         SecBuffer ib = {in_len, SECBUFFER_TOKEN, in}, ob = {0, SECBUFFER_TOKEN, NULL};
         SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
-        st = t->InitializeSecurityContextA(&cred, first ? NULL : &ctx, (SEC_CHAR *)spn,
-                                           ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY |
-                                               ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |
-                                               ISC_REQ_ALLOCATE_MEMORY,
-                                           0, SECURITY_NATIVE_DREP, first ? NULL : &id, 0, &ctx, &od, &attrs, &ts);
+        st =
+            t->InitializeSecurityContextA(&cred, first ? NULL : &ctx, (SEC_CHAR *)spn,
+                                          ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY |
+                                              ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT | ISC_REQ_ALLOCATE_MEMORY,
+                                          0, SECURITY_NATIVE_DREP, first ? NULL : &id, 0, &ctx, &od, &attrs, &ts);
         free(in);
         in = NULL;
         if (!SEC_SUCCESS(st))

@@ -20,8 +20,7 @@ static char alice[300], bob[300], host_spn[300];
 static void acquire(const char *pkg, ULONG use, void *auth, CredHandle *cred)
 {
     TimeStamp expiry;
-    CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)pkg, use, NULL, auth, NULL, NULL, cred, &expiry),
-              SEC_E_OK);
+    CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)pkg, use, NULL, auth, NULL, NULL, cred, &expiry), SEC_E_OK);
     if (use == SECPKG_CRED_OUTBOUND) {
         int64_t left = sspix_timestamp_to_unix(&expiry) - (int64_t)time(NULL);
         CHECK(left > 60 && left <= 25 * 3600); /* a ticket's lifetime, not "never" */
@@ -118,14 +117,16 @@ static void check_established(struct hs *hs, const char *client_name, const char
     int64_t end = ticket_endtime(server_name);
     if (end > 0) {
         int64_t got = sspix_timestamp_to_unix(&life.tsExpiry);
-        if (!(got >= end - 2 && got <= end + 2)) fprintf(stderr, "lifespan %lld vs ticket %lld (%s)\n", (long long)got, (long long)end, server_name);
+        if (!(got >= end - 2 && got <= end + 2))
+            fprintf(stderr, "lifespan %lld vs ticket %lld (%s)\n", (long long)got, (long long)end, server_name);
         CHECK(got >= end - 2 && got <= end + 2);
     }
     CHECK(sspix_timestamp_to_unix(&life.tsStart) <= (int64_t)time(NULL));
     CHECK_SEC(t->QueryContextAttributes(&hs->server, SECPKG_ATTR_LIFESPAN, &life), SEC_E_OK);
     if (end > 0) {
         int64_t got = sspix_timestamp_to_unix(&life.tsExpiry);
-        if (!(got >= end - 2 && got <= end + 2)) fprintf(stderr, "lifespan %lld vs ticket %lld (%s)\n", (long long)got, (long long)end, server_name);
+        if (!(got >= end - 2 && got <= end + 2))
+            fprintf(stderr, "lifespan %lld vs ticket %lld (%s)\n", (long long)got, (long long)end, server_name);
         CHECK(got >= end - 2 && got <= end + 2);
     }
 
@@ -147,7 +148,7 @@ static void check_message(struct hs *hs)
     SecBuffer b[2] = {{sizes.cbSecurityTrailer, SECBUFFER_TOKEN, trailer}, {(ULONG)strlen(text), SECBUFFER_DATA, data}};
     SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
     CHECK_SEC(t->EncryptMessage(&hs->server, 0, &d, 0), SEC_E_OK);
-    CHECK(memcmp(data, text, strlen(text)) != 0); /* encrypted in place */
+    CHECK(memcmp(data, text, strlen(text)) != 0);    /* encrypted in place */
     CHECK(trailer[0] == 0x05 && trailer[1] == 0x04); /* RFC 4121 wrap token */
     ULONG qop = 99;
     CHECK_SEC(t->DecryptMessage(&hs->client, &d, 0, &qop), SEC_E_OK);
@@ -183,11 +184,12 @@ static void test_password(const char *pkg, const char *password, SECURITY_STATUS
 {
     CredHandle cc, sc;
     struct hs hs;
-    SEC_WINNT_AUTH_IDENTITY_A id = {(unsigned char *)"bob", 3, (unsigned char *)realm, (ULONG)strlen(realm),
-                                    (unsigned char *)password, (ULONG)strlen(password),
+    SEC_WINNT_AUTH_IDENTITY_A id = {(unsigned char *)"bob",      3,
+                                    (unsigned char *)realm,      (ULONG)strlen(realm),
+                                    (unsigned char *)password,   (ULONG)strlen(password),
                                     SEC_WINNT_AUTH_IDENTITY_ANSI};
-    SECURITY_STATUS st = t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)pkg, SECPKG_CRED_OUTBOUND, NULL, &id, NULL,
-                                                     NULL, &cc, NULL);
+    SECURITY_STATUS st =
+        t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)pkg, SECPKG_CRED_OUTBOUND, NULL, &id, NULL, NULL, &cc, NULL);
     if (expected != SEC_E_OK) {
         CHECK_SEC(st, expected);
         CHECK(strstr(sspix_last_error(), "bob@") != NULL);
@@ -215,9 +217,9 @@ static void test_no_ticket(const char *pkg)
     char saved[1024];
     snprintf(saved, sizeof(saved), "%s", need_env("KRB5CCNAME"));
     setenv("KRB5CCNAME", "FILE:/nonexistent/sspix-no-such-ccache", 1);
-    CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)pkg, SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL, &cc,
-                                          NULL),
-              SEC_E_NO_CREDENTIALS);
+    CHECK_SEC(
+        t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)pkg, SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL, &cc, NULL),
+        SEC_E_NO_CREDENTIALS);
     CHECK(strstr(sspix_last_error(), "kinit") != NULL);
     CHECK(strstr(sspix_last_error(), "/nonexistent/sspix-no-such-ccache") != NULL);
     setenv("KRB5CCNAME", saved, 1);
@@ -258,8 +260,8 @@ static void test_flipped_bytes(const char *pkg)
         SecBufferDesc in = {SECBUFFER_VERSION, 1, &ib}, outd = {SECBUFFER_VERSION, 1, &ob};
         CtxtHandle ctx;
         ULONG attrs;
-        SECURITY_STATUS st = t->AcceptSecurityContext(&sc, NULL, &in, HS_ASC_REQ, SECURITY_NATIVE_DREP, &ctx, &outd,
-                                                      &attrs, NULL);
+        SECURITY_STATUS st =
+            t->AcceptSecurityContext(&sc, NULL, &in, HS_ASC_REQ, SECURITY_NATIVE_DREP, &ctx, &outd, &attrs, NULL);
         if (SEC_SUCCESS(st))
             t->DeleteSecurityContext(&ctx); /* a flip in an unauthenticated field may pass; must not crash */
         else
@@ -304,8 +306,8 @@ static void test_output_buffers(const char *pkg)
     acquire(pkg, SECPKG_CRED_OUTBOUND, NULL, &cc);
     SecBuffer ob = {sizeof(small), SECBUFFER_TOKEN, small};
     SecBufferDesc out = {SECBUFFER_VERSION, 1, &ob};
-    CHECK_SEC(t->InitializeSecurityContext(&cc, NULL, (SEC_CHAR *)"host/localhost", HS_ISC_REQ, 0,
-                                           SECURITY_NATIVE_DREP, NULL, 0, &ctx, &out, &attrs, NULL),
+    CHECK_SEC(t->InitializeSecurityContext(&cc, NULL, (SEC_CHAR *)"host/localhost", HS_ISC_REQ, 0, SECURITY_NATIVE_DREP,
+                                           NULL, 0, &ctx, &out, &attrs, NULL),
               SEC_E_BUFFER_TOO_SMALL);
     CHECK(strstr(sspix_last_error(), "bytes") != NULL);
     t->DeleteSecurityContext(&ctx);
@@ -324,8 +326,8 @@ static void test_output_buffers(const char *pkg)
     /* No memory and no ALLOCATE_MEMORY: refused before anything happens. */
     SecBuffer nb = {0, SECBUFFER_TOKEN, NULL};
     SecBufferDesc nout = {SECBUFFER_VERSION, 1, &nb};
-    CHECK_SEC(t->InitializeSecurityContext(&cc, NULL, (SEC_CHAR *)"host/localhost", HS_ISC_REQ, 0,
-                                           SECURITY_NATIVE_DREP, NULL, 0, &ctx, &nout, &attrs, NULL),
+    CHECK_SEC(t->InitializeSecurityContext(&cc, NULL, (SEC_CHAR *)"host/localhost", HS_ISC_REQ, 0, SECURITY_NATIVE_DREP,
+                                           NULL, 0, &ctx, &nout, &attrs, NULL),
               SEC_E_BUFFER_TOO_SMALL);
     t->FreeCredentialsHandle(&cc);
 }
@@ -416,8 +418,8 @@ static void test_auth_store(void)
     CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, &server, NULL, NULL,
                                           &sc, NULL),
               SEC_E_OK);
-    CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, &client, NULL,
-                                          NULL, &cc, NULL),
+    CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, &client, NULL, NULL,
+                                          &cc, NULL),
               SEC_E_OK);
     CHECK_SEC(hs_run(t, &cc, &sc, "host/localhost", HS_ISC_REQ, HS_ASC_REQ, &hs), SEC_E_OK);
     CHECK(hs.client_attrs & ISC_RET_MUTUAL_AUTH);

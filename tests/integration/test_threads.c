@@ -13,7 +13,7 @@
 #include "sspi/handles.h"
 
 #define MAX_THREADS 4
-#define HANDSHAKES 500
+#define HANDSHAKES  500
 
 static PSecurityFunctionTableA t;
 static CredHandle client_cred[2], server_cred[2];

@@ -165,18 +165,18 @@ static void check_packages(void)
 static void check_arguments(void)
 {
     CredHandle cred;
-    CHECK_SEC(AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
-                                       NULL, NULL),
-              SEC_E_INVALID_PARAMETER);
-    CHECK_SEC(AcquireCredentialsHandle(NULL, (SEC_CHAR *)"NoSuch", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL, &cred,
+    CHECK_SEC(AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL, NULL,
                                        NULL),
-              SEC_E_SECPKG_NOT_FOUND);
+              SEC_E_INVALID_PARAMETER);
+    CHECK_SEC(
+        AcquireCredentialsHandle(NULL, (SEC_CHAR *)"NoSuch", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL, &cred, NULL),
+        SEC_E_SECPKG_NOT_FOUND);
     CHECK_SEC(AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", 0x40, NULL, NULL, NULL, NULL, &cred, NULL),
               SEC_E_INVALID_PARAMETER);
     CHECK(strstr(sspix_last_error(), "SECPKG_CRED_INBOUND") != NULL);
 
     /* Explicit identities are checked before anything is sent anywhere. */
-    SEC_WINNT_AUTH_IDENTITY_A id = {(unsigned char *)"bob", 3, NULL, 0, (unsigned char *)"pw", 2,
+    SEC_WINNT_AUTH_IDENTITY_A id = {(unsigned char *)"bob",         3, NULL, 0, (unsigned char *)"pw", 2,
                                     SEC_WINNT_AUTH_IDENTITY_UNICODE};
     CHECK_SEC(AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, &id, NULL, NULL, &cred,
                                        NULL),
@@ -196,9 +196,9 @@ static void check_arguments(void)
                                        NULL),
               SEC_E_UNKNOWN_CREDENTIALS);
     id.Password = (unsigned char *)"pw";
-    CHECK_SEC(AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, &id, NULL, NULL, &cred,
-                                       NULL),
-              SEC_E_UNSUPPORTED_FUNCTION);
+    CHECK_SEC(
+        AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, &id, NULL, NULL, &cred, NULL),
+        SEC_E_UNSUPPORTED_FUNCTION);
     CHECK_SEC(ImportSecurityContextA((SEC_CHAR *)"Kerberos", NULL, NULL, NULL), SEC_E_INVALID_PARAMETER);
     CHECK_SEC(ChangeAccountPasswordA(NULL, NULL, NULL, NULL, NULL, 0, 0, NULL), SEC_E_UNSUPPORTED_FUNCTION);
 }
@@ -219,12 +219,12 @@ static void check_bad_handles(const SecHandle *h)
     CHECK_SEC(QueryCredentialsAttributesExA(p, SECPKG_CRED_ATTR_NAMES, &sizes, sizeof(sizes)), SEC_E_INVALID_HANDLE);
     CHECK_SEC(SetCredentialsAttributesA(p, 1, NULL, 0), SEC_E_INVALID_HANDLE);
     CHECK_SEC(AddCredentialsA(p, NULL, NULL, 0, NULL, NULL, NULL, NULL), SEC_E_INVALID_HANDLE);
-    CHECK_SEC(InitializeSecurityContextA(p, NULL, (SEC_CHAR *)"host/localhost", 0, 0, 0, NULL, 0, &out, &d, &attrs,
-                                         NULL),
-              SEC_E_INVALID_HANDLE);
-    CHECK_SEC(InitializeSecurityContextA(NULL, p, (SEC_CHAR *)"host/localhost", 0, 0, 0, NULL, 0, &out, &d, &attrs,
-                                         NULL),
-              SEC_E_INVALID_HANDLE);
+    CHECK_SEC(
+        InitializeSecurityContextA(p, NULL, (SEC_CHAR *)"host/localhost", 0, 0, 0, NULL, 0, &out, &d, &attrs, NULL),
+        SEC_E_INVALID_HANDLE);
+    CHECK_SEC(
+        InitializeSecurityContextA(NULL, p, (SEC_CHAR *)"host/localhost", 0, 0, 0, NULL, 0, &out, &d, &attrs, NULL),
+        SEC_E_INVALID_HANDLE);
     CHECK_SEC(AcceptSecurityContext(p, NULL, &d, 0, 0, &out, &d, &attrs, NULL), SEC_E_INVALID_HANDLE);
     CHECK_SEC(AcceptSecurityContext(NULL, p, &d, 0, 0, &out, &d, &attrs, NULL), SEC_E_INVALID_HANDLE);
     CHECK_SEC(CompleteAuthToken(p, &d), SEC_E_INVALID_HANDLE);

@@ -17,7 +17,7 @@ static void destroy(void *p)
 }
 
 #define N_THREADS 4
-#define N_OPS 20000
+#define N_OPS     20000
 
 static void *churn(void *arg)
 {

@@ -18,7 +18,7 @@
 static PSecurityFunctionTableA t;
 
 #define ISC_FLAGS                                                                                                      \
-    (ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |                      \
+    (ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |                       \
      ISC_REQ_SEQUENCE_DETECT | ISC_REQ_ALLOCATE_MEMORY)
 
 /* The client side of one connection, and everything it sent. */
@@ -108,8 +108,8 @@ static size_t drain(sspix_conn *conn, uint8_t *buf, size_t cap)
  * client token; *rest / *rest_len is server output after the last handshake
  * token the client consumed (the greeting in greet mode).
  */
-static int handshake(sspix_conn *conn, struct client *cl, const char *spn, ULONG flags, size_t split,
-                     uint8_t *out, size_t *rest_off, size_t *out_len)
+static int handshake(sspix_conn *conn, struct client *cl, const char *spn, ULONG flags, size_t split, uint8_t *out,
+                     size_t *rest_off, size_t *out_len)
 {
     uint8_t *in = NULL;
     size_t in_len = 0, got = 0, off = 0;
@@ -469,8 +469,9 @@ static void test_max_legs(void)
         check_log(&conn, "outcome=max_legs");
         CHECK_EQ_INT(conn.legs, 2);
     } else {
-        fprintf(stderr, "note: this SPNEGO acceptor refuses a NegTokenInit without a token (%s); max_legs is "
-                        "tested with max_legs = 0 semantics instead\n",
+        fprintf(stderr,
+                "note: this SPNEGO acceptor refuses a NegTokenInit without a token (%s); max_legs is "
+                "tested with max_legs = 0 semantics instead\n",
                 sspix_status_name(conn.status));
     }
     sspix_conn_free(&conn);
@@ -502,8 +503,7 @@ static void test_mutual_required(void)
         client_init(&cl, "Kerberos");
         sspix_conn_init(&conn, cred);
         sspix_svc_cred_unref(cred);
-        int v = handshake(&conn, &cl, "host/localhost", ISC_FLAGS & ~(ULONG)ISC_REQ_MUTUAL_AUTH, 0, outbuf, &off,
-                          &len);
+        int v = handshake(&conn, &cl, "host/localhost", ISC_FLAGS & ~(ULONG)ISC_REQ_MUTUAL_AUTH, 0, outbuf, &off, &len);
         CHECK_EQ_INT(v, SSPIX_CONN_CLOSE);
         CHECK(!conn.mutual);
         if (allow) {

@@ -13,7 +13,7 @@
 /* From test_wire_support.c. */
 void test_check(int ok, const char *file, int line, const char *what);
 void test_check_rc(int got, int want, const char *file, int line, const char *what);
-#define CHECK(cond) test_check(!!(cond), __FILE__, __LINE__, #cond)
+#define CHECK(cond)          test_check(!!(cond), __FILE__, __LINE__, #cond)
 #define CHECK_RC(expr, want) test_check_rc((expr), (want), __FILE__, __LINE__, #expr)
 extern unsigned long test_alloc_calls;
 extern int test_alloc_fail;
@@ -54,7 +54,7 @@ static size_t put_header(enum sspix_frame_kind kind, uint8_t flags, uint32_t len
 /* ---- the same stream, cut every way, gives the same frames ---------------- */
 
 #define NFRAMES 40
-#define MAXLEN 300
+#define MAXLEN  300
 
 struct tframe {
     uint8_t flags;

@@ -14,7 +14,7 @@
 /* From test_wire_support.c. */
 void test_check(int ok, const char *file, int line, const char *what);
 void test_check_rc(int got, int want, const char *file, int line, const char *what);
-#define CHECK(cond) test_check(!!(cond), __FILE__, __LINE__, #cond)
+#define CHECK(cond)          test_check(!!(cond), __FILE__, __LINE__, #cond)
 #define CHECK_RC(expr, want) test_check_rc((expr), (want), __FILE__, __LINE__, #expr)
 
 /* A SPNEGO NegTokenInit offering Kerberos, MS-Kerberos and NTLM: the shape of

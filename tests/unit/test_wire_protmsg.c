@@ -15,13 +15,13 @@
 /* From test_wire_support.c. */
 void test_check(int ok, const char *file, int line, const char *what);
 void test_check_rc(int got, int want, const char *file, int line, const char *what);
-#define CHECK(cond) test_check(!!(cond), __FILE__, __LINE__, #cond)
+#define CHECK(cond)          test_check(!!(cond), __FILE__, __LINE__, #cond)
 #define CHECK_RC(expr, want) test_check_rc((expr), (want), __FILE__, __LINE__, #expr)
 
 /* Kerberos AES-SHA1 shape: a 60-byte TOKEN (RFC 4121 header, RRC 28) and a
  * 28-byte DATA. */
 #define TRAILER_LEN 60
-#define DATA_LEN 28
+#define DATA_LEN    28
 static uint8_t trailer[TRAILER_LEN], data[DATA_LEN];
 
 static void fill(void)
