@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -425,7 +426,7 @@ static void print_text(FILE *f, const uint8_t *s, size_t n)
     }
 }
 
-static void print_details(PSecurityFunctionTableA t, struct client_conv *c, const char *peer)
+static void print_details(PSecurityFunctionTableA t, struct client_conv *c, const char *peer, const char *requested)
 {
     SecPkgContext_PackageInfoA pi;
     SecPkgContext_NativeNamesA nn;
@@ -434,7 +435,10 @@ static void print_details(PSecurityFunctionTableA t, struct client_conv *c, cons
 
     printf("connected:  %s\n", peer);
     if ((st = t->QueryContextAttributesA(&c->ctx, SECPKG_ATTR_PACKAGE_INFO, &pi)) == SEC_E_OK) {
-        printf("package:    %s\n", pi.PackageInfo->Name);
+        if (strcasecmp(requested, pi.PackageInfo->Name) == 0)
+            printf("package:    %s\n", pi.PackageInfo->Name);
+        else
+            printf("package:    %s (negotiated by %s)\n", pi.PackageInfo->Name, requested);
         t->FreeContextBuffer(pi.PackageInfo);
     } else {
         printf("package:    ? (%s)\n", sspix_status_name(st));
@@ -485,7 +489,7 @@ static void pump(struct single *s)
         if (!s->printed && client_conv_authenticated(c)) {
             s->printed = 1;
             if (!s->o->quiet)
-                print_details(s->t, c, s->peer);
+                print_details(s->t, c, s->peer, s->o->package);
         }
         if (c->state == CONV_DONE || c->state == CONV_FAILED)
             return;

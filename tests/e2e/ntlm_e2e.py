@@ -119,7 +119,8 @@ def case_kerberos(args, tmp):
     srv = ct.sspix_server(args, ["--package", "Negotiate", "--ntlm-users", users], "nego-ntlm", tmp)
     try:
         p = ct.client(args, srv.port, "--package", "Negotiate")
-        ct.check(p.returncode == 0 and "package:    Kerberos\n" in p.stdout and "mutual:     yes" in p.stdout,
+        ct.check(p.returncode == 0 and "package:    Kerberos (negotiated by Negotiate)\n" in p.stdout
+                 and "mutual:     yes" in p.stdout,
                  "kerberos: Negotiate still picks Kerberos, mutually, when NTLM is offered too", p)
     finally:
         srv.stop()
