@@ -138,6 +138,32 @@ int sspix_conn_finish(sspix_conn *c)
     return SSPIX_CONN_CLOSE;
 }
 
+static const char *frame_error(int r, bool handshake)
+{
+    switch (r) {
+    case SSPIX_ERR_TOO_LONG: return "too_long";
+    case SSPIX_ERR_INVALID: return handshake ? "empty_token" : "invalid";
+    case SSPIX_ERR_NOMEM: return "nomem";
+    default: return "invalid";
+    }
+}
+
+int sspix_conn_pump_frames(sspix_conn *c, const uint8_t *in, size_t n, int (*on_frame)(sspix_conn *c))
+{
+    while (n > 0 && c->phase != SSPIX_CONN_DONE) {
+        size_t used = 0;
+        int r = sspix_framedec_feed(&c->dec, in, n, &used);
+        in += used;
+        n -= used;
+        if (r < 0)
+            return sspix_conn_fail(c, frame_error(r, c->phase == SSPIX_CONN_HANDSHAKE),
+                                   r == SSPIX_ERR_TOO_LONG ? "length prefix over the limit" : NULL);
+        if (r == SSPIX_FRAME_READY && on_frame(c) == SSPIX_CONN_CLOSE)
+            return SSPIX_CONN_CLOSE;
+    }
+    return c->phase == SSPIX_CONN_DONE ? SSPIX_CONN_CLOSE : SSPIX_CONN_OPEN;
+}
+
 int sspix_conn_framed_eof(sspix_conn *c)
 {
     bool partial = sspix_framedec_buffered(&c->dec) > 0;

@@ -230,6 +230,15 @@ int sspix_conn_fail(sspix_conn *c, const char *reason, const char *detail);
 /* Move to DONE after a clean end; returns SSPIX_CONN_CLOSE. */
 int sspix_conn_finish(sspix_conn *c);
 
+/*
+ * Bytes in for a framed protocol: they go through the connection's frame
+ * decoder, and each complete frame to on_frame (which reads it from c->dec).
+ * A decoder error ends the connection with an outcome named after it
+ * (too_long, empty_token, invalid, nomem). Returns SSPIX_CONN_OPEN or
+ * SSPIX_CONN_CLOSE.
+ */
+int sspix_conn_pump_frames(sspix_conn *c, const uint8_t *in, size_t n, int (*on_frame)(sspix_conn *c));
+
 /* End of stream for a framed protocol: a failure during the handshake or in
  * the middle of a frame, a clean end at a frame boundary after it (the ms echo
  * session's end, or MIT's gss-client closing right after its NOOP). */

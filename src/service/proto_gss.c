@@ -145,36 +145,24 @@ static int message(sspix_conn *c)
     return SSPIX_CONN_OPEN;
 }
 
+/* One complete frame: the opener, a CONTEXT token, or a message after them. */
+static int gss_frame(sspix_conn *c)
+{
+    const uint8_t *tok;
+    size_t len;
+    uint8_t flags = 0;
+    if (sspix_framedec_frame(&c->dec, &tok, &len, &flags) < 0)
+        return sspix_conn_fail(c, "internal", NULL);
+    if (c->phase == SSPIX_CONN_SESSION)
+        return message(c);
+    if (c->pstate == GSS_OPENER)
+        return opener(c, flags);
+    return handshake_token(c, flags);
+}
+
 static int gss_feed(sspix_conn *c, const uint8_t *in, size_t n)
 {
-    while (n > 0 && c->phase != SSPIX_CONN_DONE) {
-        size_t used = 0;
-        int r = sspix_framedec_feed(&c->dec, in, n, &used);
-        in += used;
-        n -= used;
-        if (r < 0)
-            return sspix_conn_fail(c,
-                                   r == SSPIX_ERR_TOO_LONG ? "too_long"
-                                   : r == SSPIX_ERR_NOMEM  ? "nomem"
-                                                           : "invalid",
-                                   r == SSPIX_ERR_TOO_LONG ? "length prefix over the limit" : NULL);
-        if (r != SSPIX_FRAME_READY)
-            continue;
-        const uint8_t *tok;
-        size_t len;
-        uint8_t flags = 0;
-        if (sspix_framedec_frame(&c->dec, &tok, &len, &flags) < 0)
-            return sspix_conn_fail(c, "internal", NULL);
-        if (c->phase == SSPIX_CONN_SESSION)
-            r = message(c);
-        else if (c->pstate == GSS_OPENER)
-            r = opener(c, flags);
-        else
-            r = handshake_token(c, flags);
-        if (r == SSPIX_CONN_CLOSE)
-            return SSPIX_CONN_CLOSE;
-    }
-    return c->phase == SSPIX_CONN_DONE ? SSPIX_CONN_CLOSE : SSPIX_CONN_OPEN;
+    return sspix_conn_pump_frames(c, in, n, gss_frame);
 }
 
 const struct sspix_proto_ops sspix_proto_gss = {

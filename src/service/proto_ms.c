@@ -31,16 +31,6 @@ static void ms_release(sspix_conn *c)
     sspix_framedec_reset(&c->dec);
 }
 
-static const char *frame_error(int r, bool handshake)
-{
-    switch (r) {
-    case SSPIX_ERR_TOO_LONG: return "too_long";
-    case SSPIX_ERR_INVALID: return handshake ? "empty_token" : "invalid";
-    case SSPIX_ERR_NOMEM: return "nomem";
-    default: return "invalid";
-    }
-}
-
 /* Send the greeting and finish (greet mode). */
 static int greet(sspix_conn *c)
 {
@@ -124,23 +114,15 @@ static int echo_message(sspix_conn *c)
     return SSPIX_CONN_OPEN;
 }
 
+/* One complete frame: a handshake token, or an echo message after it. */
+static int ms_frame(sspix_conn *c)
+{
+    return c->phase == SSPIX_CONN_HANDSHAKE ? handshake_token(c) : echo_message(c);
+}
+
 static int ms_feed(sspix_conn *c, const uint8_t *in, size_t n)
 {
-    while (n > 0 && c->phase != SSPIX_CONN_DONE) {
-        size_t used = 0;
-        bool handshake = c->phase == SSPIX_CONN_HANDSHAKE;
-        int r = sspix_framedec_feed(&c->dec, in, n, &used);
-        in += used;
-        n -= used;
-        if (r < 0)
-            return sspix_conn_fail(c, frame_error(r, handshake),
-                                   r == SSPIX_ERR_TOO_LONG ? "length prefix over the limit" : NULL);
-        if (r != SSPIX_FRAME_READY)
-            continue;
-        if ((handshake ? handshake_token(c) : echo_message(c)) == SSPIX_CONN_CLOSE)
-            return SSPIX_CONN_CLOSE;
-    }
-    return c->phase == SSPIX_CONN_DONE ? SSPIX_CONN_CLOSE : SSPIX_CONN_OPEN;
+    return sspix_conn_pump_frames(c, in, n, ms_frame);
 }
 
 const struct sspix_proto_ops sspix_proto_ms = {
