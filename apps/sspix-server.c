@@ -10,9 +10,12 @@
  * Exit codes: 0 ok, 1 usage or configuration error, 2 credential or start-up
  * error (bind included).
  */
+#define _GNU_SOURCE /* getresuid, getresgid */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,6 +24,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -103,11 +108,16 @@ static void usage(FILE *f)
             "  -c, --config FILE          'key = value' lines, keys as the long options; options win\n"
             "  -t                         check the configuration and credentials, print, exit\n"
             "      --daemon               detach (default: stay in the foreground)\n"
-            "      --pid-file FILE        write the process id here once listening\n"
+            "      --pid-file FILE        write the process id here once listening (before --user)\n"
+            "      --user NAME            start as root, then after reading the keys and binding, and\n"
+            "                             before accepting anyone, run as NAME (its groups, gid, uid);\n"
+            "                             the keytab is read once, into memory; NAME must be able to\n"
+            "                             write the replay cache directory (KRB5RCACHEDIR or /var/tmp)\n"
             "  -h, --help                 this text\n"
             "  -V, --version              print the version\n"
             "\n"
-            "Signals: SIGHUP reloads the config file and the credential; SIGTERM/SIGINT stop\n"
+            "Signals: SIGHUP reloads the config file and the credential (with --user, the keys\n"
+            "loaded at start-up are kept when NAME cannot read the keytab); SIGTERM/SIGINT stop\n"
             "accepting, let handshakes in flight finish (up to 5 s) and exit 0.\n"
             "Exit codes: 0 ok, 1 usage or configuration error, 2 credential or start-up error.\n",
             prog);
@@ -126,6 +136,7 @@ enum {
     OPT_DAEMON,
     OPT_PID_FILE,
     OPT_NTLM_USERS,
+    OPT_USER,
 };
 
 static const struct option long_opts[] = {
@@ -149,6 +160,7 @@ static const struct option long_opts[] = {
     {"daemon", no_argument, NULL, OPT_DAEMON},
     {"pid-file", required_argument, NULL, OPT_PID_FILE},
     {"ntlm-users", required_argument, NULL, OPT_NTLM_USERS},
+    {"user", required_argument, NULL, OPT_USER},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -185,11 +197,156 @@ static const char *keytab_name(const sspix_svc_config *c)
     return env && *env ? env : "the default keytab";
 }
 
-static SECURITY_STATUS acquire(const sspix_svc_config *c, sspix_svc_cred **out)
+/* With --user the keys are read once, into memory: NAME cannot read the keytab. */
+static SECURITY_STATUS acquire(const sspix_svc_config *c, bool in_memory, sspix_svc_cred **out)
 {
     struct sspix_svc_limits lim;
     sspix_svc_config_limits(c, &lim);
-    return sspix_svc_cred_acquire_ntlm(c->package, c->spn, c->keytab, c->ntlm_users, &lim, out);
+    return sspix_svc_cred_acquire_flags(c->package, c->spn, c->keytab, c->ntlm_users,
+                                        in_memory ? SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY : 0, &lim, out);
+}
+
+/* ---- privilege separation (--user) ---------------------------------------- */
+
+struct run_as {
+    const char *name; /* NULL: no --user */
+    uid_t uid;
+    gid_t gid;
+    bool dropped;
+};
+
+/* Where MIT's default replay cache ("dfl:") writes: KRB5RCACHEDIR, else /var/tmp. */
+static const char *rcache_dir(void)
+{
+    const char *d = getenv("KRB5RCACHEDIR");
+    return d && *d ? d : "/var/tmp";
+}
+
+/* Resolve --user NAME before anything is acquired. Returns 0 or -1 with err. */
+static int run_as_lookup(const char *name, struct run_as *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof(*r));
+    if (name == NULL)
+        return 0;
+    if (geteuid() != 0) {
+        snprintf(err, errlen,
+                 "--user %s: dropping privileges needs root, and this process runs as uid %ld: "
+                 "start it as root, or leave --user out",
+                 name, (long)geteuid());
+        return -1;
+    }
+    errno = 0;
+    struct passwd *pw = getpwnam(name);
+    if (pw == NULL) {
+        snprintf(err, errlen, "--user %s: no such user%s%s", name, errno ? ": " : "", errno ? strerror(errno) : "");
+        return -1;
+    }
+    if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+        snprintf(err, errlen, "--user %s: uid %ld gid %ld is root: name an unprivileged account", name,
+                 (long)pw->pw_uid, (long)pw->pw_gid);
+        return -1;
+    }
+    r->name = name;
+    r->uid = pw->pw_uid;
+    r->gid = pw->pw_gid;
+    return 0;
+}
+
+/*
+ * Become r->name for good: its supplementary groups, gid, then uid (glibc's
+ * wrappers change every thread of the process; this runs before the workers
+ * start anyway), then prove root cannot come back. Afterwards the replay cache
+ * directory must take a new file, or every handshake would fail later.
+ */
+static int run_as_drop(struct run_as *r, char *err, size_t errlen)
+{
+    if (initgroups(r->name, r->gid) < 0) {
+        snprintf(err, errlen, "initgroups(%s, %ld): %s", r->name, (long)r->gid, strerror(errno));
+        return -1;
+    }
+    if (setgid(r->gid) < 0) {
+        snprintf(err, errlen, "setgid(%ld): %s", (long)r->gid, strerror(errno));
+        return -1;
+    }
+    if (setuid(r->uid) < 0) {
+        snprintf(err, errlen, "setuid(%ld): %s", (long)r->uid, strerror(errno));
+        return -1;
+    }
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+    if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 || ru != r->uid || eu != r->uid || su != r->uid ||
+        rg != r->gid || eg != r->gid || sg != r->gid) {
+        snprintf(err, errlen, "after setuid(%ld): uids or gids are not all %s's", (long)r->uid, r->name);
+        return -1;
+    }
+    if (setuid(0) != -1 || seteuid(0) != -1 || setgid(0) != -1) {
+        snprintf(err, errlen, "after dropping privileges to %s, root could be regained: refusing to run", r->name);
+        return -1;
+    }
+    r->dropped = true;
+
+    /* Every accept reads the krb5 profile again; an unreadable one fails them all. */
+    const char *profile = getenv("KRB5_CONFIG");
+    char files[4096];
+    snprintf(files, sizeof(files), "%s", profile && *profile ? profile : "/etc/krb5.conf");
+    for (char *save = NULL, *f = strtok_r(files, ":", &save); f != NULL; f = strtok_r(NULL, ":", &save)) {
+        if (access(f, R_OK) < 0 && errno != ENOENT) {
+            snprintf(err, errlen,
+                     "the krb5 configuration %s is not readable by %s (%s): make it readable (it "
+                     "holds no secrets), or point KRB5_CONFIG at a copy %s can read",
+                     f, r->name, strerror(errno), r->name);
+            return -1;
+        }
+    }
+
+    char probe[4096];
+    int n = snprintf(probe, sizeof(probe), "%s/.sspix-server-probe-XXXXXX", rcache_dir());
+    int fd = n > 0 && (size_t)n < sizeof(probe) ? mkstemp(probe) : -1;
+    if (fd < 0) {
+        snprintf(err, errlen,
+                 "the replay cache directory %s is not writable by %s (%s): make it writable (mode 1777, as "
+                 "/var/tmp), or point KRB5RCACHEDIR at a directory %s can write",
+                 rcache_dir(), r->name, strerror(errno), r->name);
+        return -1;
+    }
+    close(fd);
+    unlink(probe);
+    return 0;
+}
+
+/* -t: try the drop in a child and report; the parent keeps its privileges. */
+static int run_as_check(const struct run_as *r)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        say("--user %s: cannot fork to check it: %s", r->name, strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        char err[1024];
+        struct run_as child = *r;
+        if (run_as_drop(&child, err, sizeof(err)) < 0) {
+            say("--user %s would fail: %s", r->name, err);
+            _exit(EXIT_STARTUP);
+        }
+        _exit(0);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return -1;
+    printf("%s: would drop privileges after binding to user %s (uid %ld, gid %ld, its groups); keytab read once "
+           "into memory; replay cache directory %s writable by %s\n",
+           prog, r->name, (long)r->uid, (long)r->gid, rcache_dir(), r->name);
+    return 0;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return (a == NULL) == (b == NULL) && (a == NULL || strcmp(a, b) == 0);
 }
 
 static void raise_nofile(void)
@@ -244,16 +401,43 @@ static int daemonize(void)
     return 0;
 }
 
-static void reload(sspix_engine *e, const sspix_svc_config *cli, const char *path, sspix_svc_config *cur)
+/*
+ * SIGHUP. *running is the generation the engine serves (main holds a
+ * reference). After --user dropped root the keytab normally cannot be read
+ * again: then the new settings are applied around the credential loaded at
+ * start-up.
+ */
+static void reload(sspix_engine *e, const sspix_svc_config *cli, const char *path, sspix_svc_config *cur,
+                   const struct run_as *ras, sspix_svc_cred **running)
 {
     sspix_svc_config next;
     sspix_svc_cred *cred;
     char err[1024];
+    bool kept = false;
     if (build_config(cli, path, &next, err, sizeof(err)) < 0) {
         say("reload failed, keeping the running configuration: %s", err);
         return;
     }
-    SECURITY_STATUS st = acquire(&next, &cred);
+    SECURITY_STATUS st = acquire(&next, ras->name != NULL, &cred);
+    /* Without root the keys usually cannot be read again; whatever the reason,
+     * the keys loaded at start-up stay, and the library says why. */
+    if (st != SEC_E_OK && ras->dropped) {
+        if (!same_str(next.package, cur->package) || !same_str(next.spn, cur->spn) ||
+            !same_str(next.keytab, cur->keytab) || !same_str(next.ntlm_users, cur->ntlm_users)) {
+            say("reload failed, keeping the running configuration: cannot re-read keytab %s after dropping "
+                "privileges to %s (%s), and package, spn, keytab or ntlm-users changed: restart to apply them",
+                keytab_name(&next), ras->name, sspix_last_error());
+            sspix_svc_config_free(&next);
+            return;
+        }
+        say("SIGHUP: cannot re-read keytab %s after dropping privileges to %s (%s); keeping the credential "
+            "loaded at start-up; restart to reload keys",
+            keytab_name(&next), ras->name, sspix_last_error());
+        struct sspix_svc_limits lim;
+        sspix_svc_config_limits(&next, &lim);
+        st = sspix_svc_cred_rewrap(*running, &lim, &cred);
+        kept = true;
+    }
     if (st != SEC_E_OK) {
         say("reload failed, keeping the running configuration: cannot acquire %s credentials for %s from %s: %s: %s",
             next.package, next.spn ? next.spn : "any principal", keytab_name(&next), sspix_status_name(st),
@@ -262,17 +446,22 @@ static void reload(sspix_engine *e, const sspix_svc_config *cli, const char *pat
         return;
     }
     if (next.port != cur->port || (next.bind == NULL) != (cur->bind == NULL) ||
-        (next.bind && strcmp(next.bind, cur->bind) != 0) || next.threads != cur->threads || next.log != cur->log)
-        say("reload: port, bind, threads and log take effect only after a restart");
+        (next.bind && strcmp(next.bind, cur->bind) != 0) || next.threads != cur->threads || next.log != cur->log ||
+        !same_str(next.user, cur->user))
+        say("reload: port, bind, threads, log and user take effect only after a restart");
     sspix_engine_set_cred(e, cred);
     sspix_engine_set_max_connections(e, next.max_connections);
-    sspix_svc_cred_unref(cred); /* the engine holds it now */
-    say("reloaded: %s, mode %s, principal %s in %s", next.package, next.mode == SSPIX_SVC_ECHO ? "echo" : "greet",
-        next.spn ? next.spn : "any", keytab_name(&next));
+    sspix_svc_cred_unref(*running);
+    *running = cred; /* our reference; the engine holds its own */
+    say("reloaded: %s, mode %s, principal %s in %s%s", next.package, next.mode == SSPIX_SVC_ECHO ? "echo" : "greet",
+        next.spn ? next.spn : "any", keytab_name(&next), kept ? " (keys from start-up)" : "");
     /* Keep the start-up values of what cannot change. */
     next.port = cur->port;
     next.threads = cur->threads;
     next.log = cur->log;
+    char *user = next.user;
+    next.user = cur->user;
+    cur->user = user;
     sspix_svc_config_free(cur);
     *cur = next;
 }
@@ -310,6 +499,7 @@ int main(int argc, char **argv)
         case OPT_LOG: key = "log"; break;
         case OPT_PID_FILE: key = "pid-file"; break;
         case OPT_NTLM_USERS: key = "ntlm-users"; break;
+        case OPT_USER: key = "user"; break;
         case 'c': config_path = optarg; break;
         case 't': check_only = true; break;
         case OPT_DAEMON: daemon_mode = true; break;
@@ -338,9 +528,17 @@ int main(int argc, char **argv)
         openlog(prog, LOG_PID, LOG_DAEMON);
     raise_nofile();
 
+    struct run_as ras;
+    if (run_as_lookup(cfg.user, &ras, err, sizeof(err)) < 0) {
+        say("%s", err);
+        sspix_svc_config_free(&cfg);
+        sspix_svc_config_free(&cli);
+        return EXIT_USAGE;
+    }
+
     /* Credentials once, for every connection and thread. */
     sspix_svc_cred *cred;
-    SECURITY_STATUS st = acquire(&cfg, &cred);
+    SECURITY_STATUS st = acquire(&cfg, ras.name != NULL, &cred);
     if (st != SEC_E_OK) {
         say("cannot acquire %s acceptor credentials for %s from %s: %s: %s", cfg.package,
             cfg.spn ? cfg.spn : "any principal", keytab_name(&cfg), sspix_status_name(st), sspix_last_error());
@@ -354,10 +552,11 @@ int main(int argc, char **argv)
                strchr(bind_text, ':') ? "[" : "", bind_text, strchr(bind_text, ':') ? "]" : "", cfg.port, cfg.package,
                cfg.mode == SSPIX_SVC_ECHO ? "echo" : "greet", cfg.threads, cfg.spn ? cfg.spn : "any",
                keytab_name(&cfg));
+        int rc = ras.name != NULL && run_as_check(&ras) < 0 ? EXIT_STARTUP : 0;
         sspix_svc_cred_unref(cred);
         sspix_svc_config_free(&cfg);
         sspix_svc_config_free(&cli);
-        return 0;
+        return rc;
     }
 
     /* Signals are taken by sigwait() in this thread only; workers inherit the mask. */
@@ -385,10 +584,11 @@ int main(int argc, char **argv)
         sspix_svc_config_free(&cli);
         return EXIT_STARTUP;
     }
-    sspix_svc_cred_unref(cred); /* the engine holds it */
+    sspix_svc_cred *running = cred; /* main's reference; the engine holds its own */
     if (daemon_mode && daemonize() < 0) {
         say("cannot detach: %s", strerror(errno));
         sspix_engine_free(e);
+        sspix_svc_cred_unref(running);
         sspix_svc_config_free(&cfg);
         sspix_svc_config_free(&cli);
         return EXIT_STARTUP;
@@ -398,13 +598,27 @@ int main(int argc, char **argv)
     if (cfg.pid_file != NULL && write_pid_file(cfg.pid_file) < 0) {
         say("cannot write the pid file %s: %s", cfg.pid_file, strerror(errno));
         sspix_engine_free(e);
+        sspix_svc_cred_unref(running);
         sspix_svc_config_free(&cfg);
         sspix_svc_config_free(&cli);
         return EXIT_STARTUP;
     }
+    /* Keys in memory, sockets bound, pid file written: nothing needs root any more. */
+    if (ras.name != NULL) {
+        if (run_as_drop(&ras, err, sizeof(err)) < 0) {
+            say("cannot drop privileges to %s: %s", ras.name, err);
+            sspix_engine_free(e);
+            sspix_svc_cred_unref(running);
+            sspix_svc_config_free(&cfg);
+            sspix_svc_config_free(&cli);
+            return EXIT_STARTUP;
+        }
+        say("dropped privileges to %s (uid %ld, gid %ld)", ras.name, (long)ras.uid, (long)ras.gid);
+    }
     if (sspix_engine_start(e) < 0) {
         say("cannot start the worker threads: %s", strerror(errno));
         sspix_engine_free(e);
+        sspix_svc_cred_unref(running);
         sspix_svc_config_free(&cfg);
         sspix_svc_config_free(&cli);
         return EXIT_STARTUP;
@@ -415,7 +629,7 @@ int main(int argc, char **argv)
         if (sigwait(&sigs, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
-            reload(e, &cli, config_path, &cfg);
+            reload(e, &cli, config_path, &cfg, &ras, &running);
             continue;
         }
         say("%s: stopping; handshakes in flight get up to %d s", sig == SIGTERM ? "SIGTERM" : "SIGINT",
@@ -425,6 +639,8 @@ int main(int argc, char **argv)
     sspix_engine_stop(e);
     sspix_engine_wait(e);
     sspix_engine_free(e);
+    sspix_svc_cred_unref(running);
+    /* After --user this fails unless NAME may write the pid file's directory. */
     if (cfg.pid_file != NULL)
         unlink(cfg.pid_file);
     say("stopped");

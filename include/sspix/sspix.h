@@ -56,6 +56,15 @@ void sspix_unix_to_timestamp(int64_t unix_seconds, TimeStamp *ts);
  *   Flags       SSPIX_AUTH_STORE_ALLOW_NTLM: let Negotiate fall back to NTLM
  *               with gss-ntlmssp's defaults (NTLM_USER_FILE, winbind) when no
  *               NtlmUsersFile is named.
+ *               SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY: for a SECPKG_CRED_INBOUND
+ *               Kerberos or Negotiate credential, read the keytab (Keytab,
+ *               or the default) once, here: its entries (only those of
+ *               pszPrincipal when one is named) are copied into a MEMORY:
+ *               keytab private to this credential, which lives exactly as
+ *               long as the handle. The credential keeps working when the
+ *               file later becomes unreadable (a server that drops root);
+ *               new keys in the file are seen only by a new credential.
+ *               Ignored for outbound credentials and the NTLM package.
  *
  * Negotiate offers NTLM only when NtlmUsersFile or SSPIX_AUTH_STORE_ALLOW_NTLM
  * says so; then it falls back to NTLM when Kerberos cannot be used (no ticket,
@@ -67,7 +76,8 @@ void sspix_unix_to_timestamp(int64_t unix_seconds, TimeStamp *ts);
 #define SSPIX_AUTH_STORE_MAGIC_V1 0x3172747378697073ull /* "spixstr1" */
 #define SSPIX_AUTH_STORE_MAGIC    0x3272747378697073ull /* "spixstr2" */
 
-#define SSPIX_AUTH_STORE_ALLOW_NTLM 0x00000001u
+#define SSPIX_AUTH_STORE_ALLOW_NTLM       0x00000001u
+#define SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY 0x00000002u
 
 typedef struct _SSPIX_AUTH_STORE_A {
     uint64_t Magic;

@@ -88,6 +88,11 @@ struct gss_cred {
      * destroyed with the credential. */
     krb5_context kctx;
     krb5_ccache mem_ccache;
+    /* Acceptor with SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY: the keys copied into a
+     * private MEMORY keytab (MIT frees one when its last handle closes: this
+     * one, and the GSSAPI credential's own). */
+    krb5_keytab mem_keytab;
+    char mem_keytab_name[64];
     /* Negotiate initiator: the Kerberos credential acquired first, so that a
      * missing ticket is reported as Kerberos says it, not as "SPNEGO cannot
      * find mechanisms". Kept for the credential's lifetime. */
@@ -364,6 +369,8 @@ static void core_free_cred(void *p)
         gss_release_cred(&minor, &c->ncred);
     if (c->mem_ccache != NULL)
         krb5_cc_destroy(c->kctx, c->mem_ccache);
+    if (c->mem_keytab != NULL)
+        krb5_kt_close(c->kctx, c->mem_keytab);
     if (c->kctx != NULL)
         krb5_free_context(c->kctx);
     free(c);
@@ -474,6 +481,71 @@ out:
         krb5_kt_close(k, kt);
     krb5_free_context(k);
     return st;
+}
+
+/*
+ * SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY: read the keytab once (all of it, or the
+ * entries of principal) into a MEMORY keytab private to c, and name that one
+ * in c->mem_keytab_name for the acquisition. MIT's MEMORY keytabs are
+ * process-global by name and live while a handle is open: c->mem_keytab is
+ * closed in core_free_cred, after the GSSAPI credential that also holds one.
+ */
+static SECURITY_STATUS copy_keytab_to_memory(struct gss_cred *c, const char *keytab_name, const char *principal)
+{
+    krb5_keytab src = NULL;
+    krb5_principal want = NULL;
+    krb5_kt_cursor cur;
+    krb5_keytab_entry entry;
+    unsigned char rnd[8];
+    krb5_data rd = {0, sizeof(rnd), (char *)rnd};
+    unsigned copied = 0;
+    krb5_error_code code;
+
+    if (c->kctx == NULL && (code = krb5_init_context(&c->kctx)) != 0)
+        return sspix_fail(SEC_E_INTERNAL_ERROR, "krb5_init_context failed (%d): check KRB5_CONFIG", (int)code);
+    /* A random name: a recycled pointer must never find a predecessor's keys. */
+    if ((code = krb5_c_random_make_octets(c->kctx, &rd)) != 0)
+        goto fail;
+    snprintf(c->mem_keytab_name, sizeof(c->mem_keytab_name), "MEMORY:sspix-%p-%02x%02x%02x%02x%02x%02x%02x%02x",
+             (void *)c, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+    if ((code = krb5_kt_resolve(c->kctx, c->mem_keytab_name, &c->mem_keytab)) != 0)
+        goto fail;
+    code = keytab_name ? krb5_kt_resolve(c->kctx, keytab_name, &src) : krb5_kt_default(c->kctx, &src);
+    if (code == 0 && principal != NULL)
+        code = krb5_parse_name(c->kctx, principal, &want);
+    if (code == 0)
+        code = krb5_kt_start_seq_get(c->kctx, src, &cur);
+    if (code != 0)
+        goto fail;
+    while ((code = krb5_kt_next_entry(c->kctx, src, &entry, &cur)) == 0) {
+        if (want == NULL || krb5_principal_compare(c->kctx, entry.principal, want)) {
+            code = krb5_kt_add_entry(c->kctx, c->mem_keytab, &entry); /* copies the key */
+            copied++;
+        }
+        krb5_free_keytab_entry_contents(c->kctx, &entry);
+        if (code != 0)
+            break;
+    }
+    krb5_kt_end_seq_get(c->kctx, src, &cur);
+    if (code == KRB5_KT_END)
+        code = copied > 0 ? 0 : KRB5_KT_NOTFOUND;
+    if (code != 0)
+        goto fail;
+    if (want != NULL)
+        krb5_free_principal(c->kctx, want);
+    krb5_kt_close(c->kctx, src);
+    return SEC_E_OK;
+
+fail:;
+    const char *msg = krb5_get_error_message(c->kctx, code);
+    SECURITY_STATUS st = sspix_fail(SEC_E_NO_CREDENTIALS, "copying keytab %s into memory: %s",
+                                    keytab_name ? keytab_name : "(default)", msg);
+    krb5_free_error_message(c->kctx, msg);
+    if (want != NULL)
+        krb5_free_principal(c->kctx, want);
+    if (src != NULL)
+        krb5_kt_close(c->kctx, src);
+    return st; /* c->mem_keytab, if resolved, goes with c */
 }
 
 /* One gss_acquire_cred* call: with a password, from a store, or defaults.
@@ -651,7 +723,7 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
                    magic == SSPIX_AUTH_STORE_MAGIC ? sizeof(store_copy) : offsetof(SSPIX_AUTH_STORE_A, NtlmUsersFile));
             if (store_copy.NtlmUsersFile != NULL && strnlen(store_copy.NtlmUsersFile, 4097) > 4096)
                 return sspix_fail(SEC_E_INVALID_PARAMETER, "NtlmUsersFile is longer than 4096 bytes");
-            if (store_copy.Flags & ~(ULONG)SSPIX_AUTH_STORE_ALLOW_NTLM)
+            if (store_copy.Flags & ~(ULONG)(SSPIX_AUTH_STORE_ALLOW_NTLM | SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY))
                 return sspix_fail(SEC_E_INVALID_PARAMETER, "unknown SSPIX_AUTH_STORE_A Flags 0x%x",
                                   (unsigned)store_copy.Flags);
             store = &store_copy;
@@ -708,6 +780,16 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
         gss_release_name(&minor, &name);
         core_free_cred(c);
         return st;
+    }
+    /* Keys read now, once; the acquisition below names the copy (errors the file). */
+    const char *keytab_shown = store ? store->Keytab : NULL;
+    if (usage == GSS_C_ACCEPT && store != NULL && (store->Flags & SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY)) {
+        if ((st = copy_keytab_to_memory(c, store->Keytab, principal)) != SEC_E_OK) {
+            gss_release_name(&minor, &name);
+            core_free_cred(c);
+            return st;
+        }
+        store_copy.Keytab = c->mem_keytab_name;
     }
 
     gss_OID_set mechs = pkg->id == SSPIX_PKG_KERBEROS ? &krb5_only
@@ -774,8 +856,7 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
     if (GSS_ERROR(major)) {
         char where[512];
         char *who = name_string(name);
-        describe_defaults(usage == GSS_C_INITIATE, store ? store->Ccache : NULL, store ? store->Keytab : NULL, where,
-                          sizeof(where));
+        describe_defaults(usage == GSS_C_INITIATE, store ? store->Ccache : NULL, keytab_shown, where, sizeof(where));
         st = sspix_gss_fail("acquiring credentials", major, minor, krb5_usable ? &oid_krb5 : &oid_ntlm);
         if (!krb5_usable && (st == SEC_E_INTERNAL_ERROR || st == SEC_E_UNKNOWN_CREDENTIALS))
             st = SEC_E_NO_CREDENTIALS;

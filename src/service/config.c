@@ -27,6 +27,7 @@ static const char *const key_names[SSPIX_KEY_COUNT] = {
     [SSPIX_KEY_LOG] = "log",
     [SSPIX_KEY_PID_FILE] = "pid-file",
     [SSPIX_KEY_NTLM_USERS] = "ntlm-users",
+    [SSPIX_KEY_USER] = "user",
 };
 
 void sspix_svc_config_init(sspix_svc_config *c)
@@ -52,6 +53,7 @@ void sspix_svc_config_free(sspix_svc_config *c)
     free(c->spn);
     free(c->pid_file);
     free(c->ntlm_users);
+    free(c->user);
     sspix_svc_config_init(c);
 }
 
@@ -68,7 +70,7 @@ int sspix_svc_config_copy(sspix_svc_config *dst, const sspix_svc_config *src)
     *dst = *src;
     if (dup_opt(&dst->bind, src->bind) || dup_opt(&dst->package, src->package) || dup_opt(&dst->keytab, src->keytab) ||
         dup_opt(&dst->spn, src->spn) || dup_opt(&dst->pid_file, src->pid_file) ||
-        dup_opt(&dst->ntlm_users, src->ntlm_users)) {
+        dup_opt(&dst->ntlm_users, src->ntlm_users) || dup_opt(&dst->user, src->user)) {
         sspix_svc_config_free(dst);
         return SSPIX_ERR_NOMEM;
     }
@@ -247,6 +249,10 @@ int sspix_svc_config_set(sspix_svc_config *c, const char *key, const char *value
     case SSPIX_KEY_NTLM_USERS:
         if (*value == '\0' || set_str(&c->ntlm_users, value) < 0)
             why = "expected a file of DOMAIN:user:password lines";
+        break;
+    case SSPIX_KEY_USER:
+        if (*value == '\0' || set_str(&c->user, value) < 0)
+            why = "expected a user name";
         break;
     case SSPIX_KEY_COUNT: break;
     }

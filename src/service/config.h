@@ -42,6 +42,7 @@ enum sspix_svc_key {
     SSPIX_KEY_LOG,
     SSPIX_KEY_PID_FILE,
     SSPIX_KEY_NTLM_USERS,
+    SSPIX_KEY_USER,
     SSPIX_KEY_COUNT
 };
 
@@ -64,6 +65,7 @@ typedef struct sspix_svc_config {
     enum sspix_svc_log log;
     char *pid_file;
     char *ntlm_users; /* NULL: no NTLM users file (NTLM, and NTLM inside Negotiate, not offered) */
+    char *user;       /* NULL: keep running as started; else drop to this account after binding */
     uint32_t given;   /* bit (1u << key): set on the command line */
 } sspix_svc_config;
 

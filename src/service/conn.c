@@ -35,6 +35,13 @@ SECURITY_STATUS sspix_svc_cred_acquire_ntlm(const char *package, const char *spn
                                             const char *ntlm_users, const struct sspix_svc_limits *limits,
                                             sspix_svc_cred **out)
 {
+    return sspix_svc_cred_acquire_flags(package, spn, keytab, ntlm_users, 0, limits, out);
+}
+
+SECURITY_STATUS sspix_svc_cred_acquire_flags(const char *package, const char *spn, const char *keytab,
+                                             const char *ntlm_users, ULONG store_flags,
+                                             const struct sspix_svc_limits *limits, sspix_svc_cred **out)
+{
     *out = NULL;
     sspix_svc_cred *c = calloc(1, sizeof(*c));
     if (c == NULL)
@@ -43,15 +50,33 @@ SECURITY_STATUS sspix_svc_cred_acquire_ntlm(const char *package, const char *spn
     c->limits = *limits;
     snprintf(c->package, sizeof(c->package), "%s", package);
     snprintf(c->principal, sizeof(c->principal), "%s", spn ? spn : "any");
-    SSPIX_AUTH_STORE_A store = {.Magic = SSPIX_AUTH_STORE_MAGIC, .Keytab = keytab, .NtlmUsersFile = ntlm_users};
+    SSPIX_AUTH_STORE_A store = {
+        .Magic = SSPIX_AUTH_STORE_MAGIC, .Keytab = keytab, .NtlmUsersFile = ntlm_users, .Flags = store_flags};
     TimeStamp expiry;
-    SECURITY_STATUS st =
-        c->sspi->AcquireCredentialsHandleA((SEC_CHAR *)spn, (SEC_CHAR *)package, SECPKG_CRED_INBOUND, NULL,
-                                           keytab || ntlm_users ? &store : NULL, NULL, NULL, &c->handle, &expiry);
+    SECURITY_STATUS st = c->sspi->AcquireCredentialsHandleA((SEC_CHAR *)spn, (SEC_CHAR *)package, SECPKG_CRED_INBOUND,
+                                                            NULL, keytab || ntlm_users || store_flags ? &store : NULL,
+                                                            NULL, NULL, &c->handle, &expiry);
     if (st != SEC_E_OK) {
         free(c);
         return st;
     }
+    atomic_init(&c->refs, 1);
+    *out = c;
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS sspix_svc_cred_rewrap(sspix_svc_cred *old, const struct sspix_svc_limits *limits, sspix_svc_cred **out)
+{
+    *out = NULL;
+    sspix_svc_cred *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return SEC_E_INSUFFICIENT_MEMORY;
+    c->sspi = old->sspi;
+    c->handle = old->handle;
+    c->limits = *limits;
+    memcpy(c->package, old->package, sizeof(c->package));
+    memcpy(c->principal, old->principal, sizeof(c->principal));
+    c->parent = sspix_svc_cred_ref(old);
     atomic_init(&c->refs, 1);
     *out = c;
     return SEC_E_OK;
@@ -68,7 +93,10 @@ void sspix_svc_cred_unref(sspix_svc_cred *c)
     if (c == NULL)
         return;
     if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1) {
-        c->sspi->FreeCredentialsHandle(&c->handle);
+        if (c->parent != NULL)
+            sspix_svc_cred_unref(c->parent); /* the handle is the parent's */
+        else
+            c->sspi->FreeCredentialsHandle(&c->handle);
         free(c);
     }
 }

@@ -85,6 +85,8 @@ typedef struct sspix_svc_cred {
     struct sspix_svc_limits limits;
     char package[16];    /* "Negotiate" / "Kerberos": what was asked for */
     char principal[256]; /* --spn, or "any" */
+    /* sspix_svc_cred_rewrap(): handle is parent's, which this holds a reference to. */
+    struct sspix_svc_cred *parent;
 } sspix_svc_cred;
 
 /*
@@ -100,6 +102,17 @@ SECURITY_STATUS sspix_svc_cred_acquire(const char *package, const char *spn, con
 SECURITY_STATUS sspix_svc_cred_acquire_ntlm(const char *package, const char *spn, const char *keytab,
                                             const char *ntlm_users, const struct sspix_svc_limits *limits,
                                             sspix_svc_cred **out);
+/* The same, with SSPIX_AUTH_STORE_A.Flags (e.g. SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY). */
+SECURITY_STATUS sspix_svc_cred_acquire_flags(const char *package, const char *spn, const char *keytab,
+                                             const char *ntlm_users, ULONG store_flags,
+                                             const struct sspix_svc_limits *limits, sspix_svc_cred **out);
+/*
+ * A new generation that shares old's credential handle with other limits (a
+ * reload that cannot re-acquire: the keytab is no longer readable). Holds a
+ * reference to old until its own last reference goes. SEC_E_OK or
+ * SEC_E_INSUFFICIENT_MEMORY.
+ */
+SECURITY_STATUS sspix_svc_cred_rewrap(sspix_svc_cred *old, const struct sspix_svc_limits *limits, sspix_svc_cred **out);
 sspix_svc_cred *sspix_svc_cred_ref(sspix_svc_cred *c);
 void sspix_svc_cred_unref(sspix_svc_cred *c); /* NULL is fine */
 
