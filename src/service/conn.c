@@ -160,6 +160,15 @@ int sspix_conn_fail(sspix_conn *c, const char *reason, const char *detail)
     return SSPIX_CONN_CLOSE;
 }
 
+/* An SSPI call failed: its status and the library's message become the
+ * connection's outcome. Returns SSPIX_ERR_AUTH. */
+static int sspi_failed(sspix_conn *c, SECURITY_STATUS st)
+{
+    c->status = st;
+    sspix_conn_fail(c, NULL, sspix_last_error());
+    return SSPIX_ERR_AUTH;
+}
+
 int sspix_conn_finish(sspix_conn *c)
 {
     retire(c);
@@ -291,9 +300,7 @@ static int describe(sspix_conn *c)
                SSPIX_ERR_TOO_LONG;
     return 0;
 fail:
-    c->status = st;
-    sspix_conn_fail(c, NULL, sspix_last_error());
-    return SSPIX_ERR_AUTH;
+    return sspi_failed(c, st);
 }
 
 int sspix_conn_accept(sspix_conn *c, const uint8_t *token, size_t len, void **out, size_t *out_len, bool *done)
@@ -322,8 +329,7 @@ int sspix_conn_accept(sspix_conn *c, const uint8_t *token, size_t len, void **ou
     if (!SEC_SUCCESS(st)) {
         if (ob.pvBuffer != NULL)
             t->FreeContextBuffer(ob.pvBuffer);
-        sspix_conn_fail(c, NULL, sspix_last_error());
-        return SSPIX_ERR_AUTH;
+        return sspi_failed(c, st);
     }
     c->have_ctx = true;
 
@@ -331,11 +337,9 @@ int sspix_conn_accept(sspix_conn *c, const uint8_t *token, size_t len, void **ou
     if (st == SEC_I_COMPLETE_NEEDED || st == SEC_I_COMPLETE_AND_CONTINUE) {
         SECURITY_STATUS cst = t->CompleteAuthToken(&c->ctx, &outd);
         if (!SEC_SUCCESS(cst)) {
-            c->status = cst;
             if (ob.pvBuffer != NULL)
                 t->FreeContextBuffer(ob.pvBuffer);
-            sspix_conn_fail(c, NULL, sspix_last_error());
-            return SSPIX_ERR_AUTH;
+            return sspi_failed(c, cst);
         }
     }
     *done = !(st == SEC_I_CONTINUE_NEEDED || st == SEC_I_COMPLETE_AND_CONTINUE);
@@ -400,9 +404,7 @@ int sspix_conn_encrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_cap, size
     SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
     SECURITY_STATUS st = c->cred->sspi->EncryptMessage(&c->ctx, 0, &d, c->messages);
     if (st != SEC_E_OK) {
-        c->status = st;
-        sspix_conn_fail(c, NULL, sspix_last_error());
-        return SSPIX_ERR_AUTH;
+        return sspi_failed(c, st);
     }
     /* Windows reports a larger cbSecurityTrailer than it emits: use what came back. */
     *trailer_len = b[0].cbBuffer;
@@ -417,9 +419,7 @@ int sspix_conn_decrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_len, uint
     ULONG qop = 0;
     SECURITY_STATUS st = c->cred->sspi->DecryptMessage(&c->ctx, &d, c->messages, &qop);
     if (st != SEC_E_OK) {
-        c->status = st;
-        sspix_conn_fail(c, NULL, sspix_last_error());
-        return SSPIX_ERR_AUTH;
+        return sspi_failed(c, st);
     }
     if (qop != 0) { /* integrity only: the echo is a confidential service */
         c->status = SEC_E_QOP_NOT_SUPPORTED;
@@ -439,9 +439,7 @@ int sspix_conn_unwrap(sspix_conn *c, uint8_t *tok, size_t len, uint8_t **plain, 
     ULONG qop = 0;
     SECURITY_STATUS st = c->cred->sspi->DecryptMessage(&c->ctx, &d, c->messages, &qop);
     if (st != SEC_E_OK) {
-        c->status = st;
-        sspix_conn_fail(c, NULL, sspix_last_error());
-        return SSPIX_ERR_AUTH;
+        return sspi_failed(c, st);
     }
     *plain = b[1].pvBuffer;
     *plain_len = b[1].cbBuffer;
@@ -455,9 +453,7 @@ int sspix_conn_sign(sspix_conn *c, const uint8_t *data, size_t len, uint8_t *mic
     SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
     SECURITY_STATUS st = c->cred->sspi->MakeSignature(&c->ctx, 0, &d, c->messages);
     if (st != SEC_E_OK) {
-        c->status = st;
-        sspix_conn_fail(c, NULL, sspix_last_error());
-        return SSPIX_ERR_AUTH;
+        return sspi_failed(c, st);
     }
     *mic_len = b[1].cbBuffer;
     return 0;
