@@ -32,6 +32,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def read_log(path):
+    """A process's log so far ("" before the process has created it)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
 class Server:
     def __init__(self, binary, *args, goodclient=None):
         self.binary = binary
@@ -75,11 +84,7 @@ class Server:
         raise Failure("no free port after 8 attempts")
 
     def log(self):
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        return read_log(self.log_path)
 
     def conn_lines(self):
         return [l for l in self.log().splitlines() if l.startswith("sspix-server: peer=")]

@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from lib_server import Failure, Server, check, free_port  # noqa: E402
+from lib_server import Failure, Server, check, free_port, read_log  # noqa: E402
 
 GSS_CLIENT = "/usr/bin/gss-client"
 GSS_SERVER = "/usr/bin/gss-server"
@@ -89,11 +89,7 @@ class MitServer:
             return f.read()
 
     def log(self):
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        return read_log(self.log_path)
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
