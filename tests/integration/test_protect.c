@@ -23,18 +23,13 @@
 #include <gssapi/gssapi_krb5.h>
 
 #include "common/check.h"
+#include "common/handshake.h"
 
 static PSecurityFunctionTableA t;
 
 static gss_OID_desc mech_krb5 = {9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"};
 static gss_OID_desc mech_spnego = {6, (void *)"\x2b\x06\x01\x05\x05\x02"};
 
-#define ISC_FLAGS                                                                                                      \
-    (ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |                       \
-     ISC_REQ_SEQUENCE_DETECT)
-#define ASC_FLAGS                                                                                                      \
-    (ASC_REQ_MUTUAL_AUTH | ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT |                       \
-     ASC_REQ_SEQUENCE_DETECT)
 #define GSS_FLAGS (GSS_C_MUTUAL_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG)
 
 /* One context: sspix at one end, raw GSSAPI at the other. */
@@ -59,7 +54,7 @@ static void establish(const char *pkg, const char *host_service, const char *spn
                       struct pair *p)
 {
     const OM_uint32 gss_flags = mutual ? GSS_FLAGS : GSS_FLAGS & ~(OM_uint32)GSS_C_MUTUAL_FLAG;
-    const ULONG isc_flags = mutual ? ISC_FLAGS : ISC_FLAGS & ~(ULONG)ISC_REQ_MUTUAL_AUTH;
+    const ULONG isc_flags = mutual ? HS_ISC_REQ : HS_ISC_REQ & ~(ULONG)ISC_REQ_MUTUAL_AUTH;
     OM_uint32 major, minor;
     gss_name_t target = GSS_C_NO_NAME;
     unsigned char buf[65536];
@@ -91,7 +86,7 @@ static void establish(const char *pkg, const char *host_service, const char *spn
             SecBuffer ib = {(ULONG)out.length, SECBUFFER_TOKEN, out.value}, ob = {sizeof(buf), SECBUFFER_TOKEN, buf};
             SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
             ULONG attrs;
-            SECURITY_STATUS st = t->AcceptSecurityContext(&p->cred, have_ctx ? &p->ours : NULL, &id, ASC_FLAGS,
+            SECURITY_STATUS st = t->AcceptSecurityContext(&p->cred, have_ctx ? &p->ours : NULL, &id, HS_ASC_REQ,
                                                           SECURITY_NATIVE_DREP, &p->ours, &od, &attrs, NULL);
             gss_release_buffer(&minor, &out);
             CHECK(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED);
