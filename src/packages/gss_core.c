@@ -14,6 +14,7 @@
  * still detected when sequence/replay detection was negotiated.
  */
 #include "packages/gss_core.h"
+#include "packages/gss_internal.h"
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
@@ -34,91 +35,6 @@
 #include "common/guard.h"
 #include "packages/gss_status.h"
 #include "sspi/errors.h"
-
-/* ---- mechanisms ---------------------------------------------------------- */
-
-static gss_OID_desc oid_krb5 = {9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"};
-static gss_OID_desc oid_spnego = {6, (void *)"\x2b\x06\x01\x05\x05\x02"};
-
-static gss_OID_desc krb5_only_elems[] = {{9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"}};
-static gss_OID_set_desc krb5_only = {1, krb5_only_elems};
-static gss_OID_desc spnego_only_elems[] = {{6, (void *)"\x2b\x06\x01\x05\x05\x02"}};
-static gss_OID_set_desc spnego_only = {1, spnego_only_elems};
-/* An acceptor for Negotiate also takes raw Kerberos tokens, as Windows' does. */
-static gss_OID_desc spnego_krb5_elems[] = {{6, (void *)"\x2b\x06\x01\x05\x05\x02"},
-                                           {9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"}};
-static gss_OID_set_desc spnego_and_krb5 = {2, spnego_krb5_elems};
-
-/* gss-ntlmssp: 1.3.6.1.4.1.311.2.2.10. */
-#define NTLM_OID_BYTES "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
-static gss_OID_desc oid_ntlm = {10, (void *)NTLM_OID_BYTES};
-static gss_OID_desc ntlm_only_elems[] = {{10, (void *)NTLM_OID_BYTES}};
-static gss_OID_set_desc ntlm_only = {1, ntlm_only_elems};
-/* What SPNEGO may negotiate when NTLM is allowed: Kerberos first. */
-static gss_OID_desc krb5_ntlm_elems[] = {{9, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02"},
-                                         {10, (void *)NTLM_OID_BYTES}};
-static gss_OID_set_desc krb5_and_ntlm = {2, krb5_ntlm_elems};
-
-static int oid_is(const gss_OID a, const gss_OID_desc *b)
-{
-    return a != GSS_C_NO_OID && a->length == b->length && memcmp(a->elements, b->elements, b->length) == 0;
-}
-
-static gss_OID package_mech(const struct sspix_package *pkg)
-{
-    switch (pkg->id) {
-    case SSPIX_PKG_NEGOTIATE: return &oid_spnego;
-    case SSPIX_PKG_NTLM: return &oid_ntlm;
-    default: return &oid_krb5;
-    }
-}
-
-static int mech_is_ntlm(const gss_OID mech)
-{
-    return oid_is(mech, &oid_ntlm);
-}
-
-/* ---- objects ----------------------------------------------------------- */
-
-struct gss_cred {
-    const struct sspix_package *pkg;
-    gss_cred_id_t cred;
-    ULONG use;
-    /* Negotiate with a password: the TGT lives in this private MEMORY ccache,
-     * destroyed with the credential. */
-    krb5_context kctx;
-    krb5_ccache mem_ccache;
-    /* Acceptor with SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY: the keys copied into a
-     * private MEMORY keytab (MIT frees one when its last handle closes: this
-     * one, and the GSSAPI credential's own). */
-    krb5_keytab mem_keytab;
-    char mem_keytab_name[64];
-    /* Negotiate initiator: the Kerberos credential acquired first, so that a
-     * missing ticket is reported as Kerberos says it, not as "SPNEGO cannot
-     * find mechanisms". Kept for the credential's lifetime. */
-    gss_cred_id_t kcred;
-    /* Negotiate acceptor with NTLM allowed: a second SPNEGO credential that
-     * negotiates NTLM only, with gss-ntlmssp's server credential (which must
-     * carry a server name to carry the users file, and so cannot share one
-     * acquisition with Kerberos' nameless any-principal acceptor). */
-    gss_cred_id_t ncred;
-};
-
-struct gss_ctx {
-    const struct sspix_package *pkg;
-    gss_ctx_id_t ctx;
-    gss_name_t target;   /* initiator: the imported target name */
-    gss_name_t peer;     /* acceptor: the client's name */
-    gss_OID mech;        /* the mechanism that authenticated (static storage) */
-    OM_uint32 gss_flags; /* as last returned by GSSAPI */
-    ULONG attrs;         /* ISC_RET_* / ASC_RET_* */
-    int server;
-    int established;
-    int exported;   /* handed to ExportSecurityContext: unusable here */
-    int ntlm_cred;  /* Negotiate acceptor: accepting with gss_cred.ncred */
-    int64_t start;  /* Unix seconds */
-    int64_t expiry; /* Unix seconds, INT64_MAX for never */
-};
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -226,7 +142,7 @@ static SECURITY_STATUS import_target(const char *target, gss_name_t *out)
     }
     major = gss_import_name(&minor, &in, type, out);
     if (GSS_ERROR(major)) {
-        sspix_gss_fail("target name", major, minor, &oid_krb5);
+        sspix_gss_fail("target name", major, minor, &sspix_oid_krb5);
         return sspix_fail_more(SEC_E_TARGET_UNKNOWN, "target \"%s\"", target);
     }
     return SEC_E_OK;
@@ -241,7 +157,7 @@ static SECURITY_STATUS import_principal(const char *principal, gss_name_t *out)
     gss_buffer_desc in = {len, (void *)principal};
     major = gss_import_name(&minor, &in, (gss_OID)GSS_KRB5_NT_PRINCIPAL_NAME, out);
     if (GSS_ERROR(major)) {
-        SECURITY_STATUS st = sspix_gss_fail("principal name", major, minor, &oid_krb5);
+        SECURITY_STATUS st = sspix_gss_fail("principal name", major, minor, &sspix_oid_krb5);
         return sspix_fail_more(st, "principal \"%s\"", principal);
     }
     return SEC_E_OK;
@@ -392,7 +308,7 @@ static OM_uint32 acquire_negotiate_password(OM_uint32 *minor, const char *princi
     krb5_error_code code;
     krb5_principal kp = NULL;
 
-    major = gss_acquire_cred_with_password(minor, name, password, GSS_C_INDEFINITE, &krb5_only, GSS_C_INITIATE,
+    major = gss_acquire_cred_with_password(minor, name, password, GSS_C_INDEFINITE, &sspix_mechs_krb5, GSS_C_INITIATE,
                                            &c->kcred, NULL, lifetime);
     if (GSS_ERROR(major))
         return major;
@@ -414,7 +330,8 @@ static OM_uint32 acquire_negotiate_password(OM_uint32 *minor, const char *princi
     snprintf(ccname, sizeof(ccname), "MEMORY:%s", krb5_cc_get_name(c->kctx, c->mem_ccache));
     gss_key_value_element_desc el = {"ccache", ccname};
     gss_key_value_set_desc kv = {1, &el};
-    return gss_acquire_cred_from(minor, name, GSS_C_INDEFINITE, &spnego_only, GSS_C_INITIATE, &kv, out, NULL, lifetime);
+    return gss_acquire_cred_from(minor, name, GSS_C_INDEFINITE, &sspix_mechs_spnego, GSS_C_INITIATE, &kv, out, NULL,
+                                 lifetime);
 }
 
 /*
@@ -590,7 +507,7 @@ static SECURITY_STATUS ntlm_import(const char *text, size_t len, gss_OID type, g
     gss_buffer_desc in = {len, (void *)text};
     major = gss_import_name(&minor, &in, type, out);
     if (GSS_ERROR(major)) {
-        SECURITY_STATUS st = sspix_gss_fail("NTLM name", major, minor, &oid_ntlm);
+        SECURITY_STATUS st = sspix_gss_fail("NTLM name", major, minor, &sspix_oid_ntlm);
         return sspix_fail_more(st, "name \"%.*s\"", (int)(len > 256 ? 256 : len), text);
     }
     return SEC_E_OK;
@@ -646,7 +563,7 @@ static OM_uint32 acquire_ntlm(OM_uint32 *minor, const char *principal, gss_cred_
          * asks winbind) at accept time. */
         if (file != NULL && (*st = ntlm_acceptor_name(&name)) != SEC_E_OK)
             return GSS_S_FAILURE;
-        major = acquire_one(minor, name, NULL, NULL, file, &ntlm_only, usage, out, NULL);
+        major = acquire_one(minor, name, NULL, NULL, file, &sspix_mechs_ntlm, usage, out, NULL);
     } else if (ident != NULL) {
         char user[2 * SSPIX_MAX_IDENTITY_FIELD + 2], *pw;
         if ((*st = identity_check(ident)) != SEC_E_OK)
@@ -665,17 +582,17 @@ static OM_uint32 acquire_ntlm(OM_uint32 *minor, const char *principal, gss_cred_
             return GSS_S_FAILURE;
         }
         gss_buffer_desc pwbuf = {strlen(pw), pw};
-        major = acquire_one(minor, name, &pwbuf, NULL, NULL, &ntlm_only, usage, out, NULL);
+        major = acquire_one(minor, name, &pwbuf, NULL, NULL, &sspix_mechs_ntlm, usage, out, NULL);
         explicit_bzero(pw, pwbuf.length);
         free(pw);
     } else {
         if (principal != NULL &&
             (*st = ntlm_import(principal, strnlen(principal, 1025), GSS_C_NT_USER_NAME, &name)) != SEC_E_OK)
             return GSS_S_FAILURE;
-        major = acquire_one(minor, name, NULL, NULL, file, &ntlm_only, usage, out, NULL);
+        major = acquire_one(minor, name, NULL, NULL, file, &sspix_mechs_ntlm, usage, out, NULL);
     }
     if (GSS_ERROR(major)) {
-        *st = sspix_gss_fail("acquiring NTLM credentials", major, *minor, &oid_ntlm);
+        *st = sspix_gss_fail("acquiring NTLM credentials", major, *minor, &sspix_oid_ntlm);
         if (*st == SEC_E_INTERNAL_ERROR || *st == SEC_E_UNKNOWN_CREDENTIALS)
             *st = SEC_E_NO_CREDENTIALS;
         if (usage == GSS_C_INITIATE && ident == NULL)
@@ -792,9 +709,9 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
         store_copy.Keytab = c->mem_keytab_name;
     }
 
-    gss_OID_set mechs = pkg->id == SSPIX_PKG_KERBEROS ? &krb5_only
-                        : usage == GSS_C_INITIATE     ? &spnego_only
-                                                      : &spnego_and_krb5;
+    gss_OID_set mechs = pkg->id == SSPIX_PKG_KERBEROS ? &sspix_mechs_krb5
+                        : usage == GSS_C_INITIATE     ? &sspix_mechs_spnego
+                                                      : &sspix_mechs_spnego_krb5;
     gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
     int krb5_usable = 1;
     if (pkg->id == SSPIX_PKG_NEGOTIATE && usage == GSS_C_INITIATE && ident != NULL) {
@@ -803,11 +720,12 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
     } else if (pkg->id == SSPIX_PKG_NEGOTIATE && usage == GSS_C_INITIATE) {
         /* Kerberos first: its errors are the ones worth reporting, unless
          * NTLM is allowed to stand in for it (no ticket: fall back). */
-        major = acquire_one(&minor, name, NULL, store, NULL, &krb5_only, usage, &c->kcred, &lifetime);
+        major = acquire_one(&minor, name, NULL, store, NULL, &sspix_mechs_krb5, usage, &c->kcred, &lifetime);
         if (GSS_ERROR(major) && ntlm_ok) {
             krb5_usable = 0;
             lifetime = GSS_C_INDEFINITE;
-            major = acquire_one(&minor, GSS_C_NO_NAME, NULL, NULL, ntlm_file, &ntlm_only, usage, &c->kcred, NULL);
+            major =
+                acquire_one(&minor, GSS_C_NO_NAME, NULL, NULL, ntlm_file, &sspix_mechs_ntlm, usage, &c->kcred, NULL);
             if (!GSS_ERROR(major))
                 major = acquire_one(&minor, GSS_C_NO_NAME, NULL, store, ntlm_file, mechs, usage, &cred, NULL);
         } else if (!GSS_ERROR(major)) {
@@ -831,17 +749,17 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
             gss_key_value_element_desc el[2] = {{"keytab", "SSPIX-NTLM-ONLY:"}, {"ntlmssp_keyfile", ntlm_file}};
             gss_key_value_set_desc kv = {2, el};
             if (ntlm_file != NULL)
-                major = gss_acquire_cred_from(&minor, at, GSS_C_INDEFINITE, &spnego_only, GSS_C_ACCEPT, &kv, &c->ncred,
-                                              NULL, NULL);
+                major = gss_acquire_cred_from(&minor, at, GSS_C_INDEFINITE, &sspix_mechs_spnego, GSS_C_ACCEPT, &kv,
+                                              &c->ncred, NULL, NULL);
             else /* SSPIX_AUTH_STORE_ALLOW_NTLM: gss-ntlmssp's defaults (NTLM_USER_FILE, winbind) */
-                major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &spnego_only, GSS_C_ACCEPT, &c->ncred,
-                                         NULL, NULL);
+                major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &sspix_mechs_spnego, GSS_C_ACCEPT,
+                                         &c->ncred, NULL, NULL);
             gss_release_name(&minor, &at);
             if (!GSS_ERROR(major))
-                major = gss_set_neg_mechs(&minor, c->ncred, &ntlm_only);
+                major = gss_set_neg_mechs(&minor, c->ncred, &sspix_mechs_ntlm);
             if (GSS_ERROR(major)) {
                 gss_release_cred(&minor, &cred);
-                st = sspix_gss_fail("acquiring NTLM acceptor credentials", major, minor, &oid_ntlm);
+                st = sspix_gss_fail("acquiring NTLM acceptor credentials", major, minor, &sspix_oid_ntlm);
                 sspix_fail_more(st, "users file %s", ntlm_file ? ntlm_file : "(NTLM_USER_FILE)");
                 gss_release_name(&minor, &name);
                 core_free_cred(c);
@@ -857,7 +775,7 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
         char where[512];
         char *who = name_string(name);
         describe_defaults(usage == GSS_C_INITIATE, store ? store->Ccache : NULL, keytab_shown, where, sizeof(where));
-        st = sspix_gss_fail("acquiring credentials", major, minor, krb5_usable ? &oid_krb5 : &oid_ntlm);
+        st = sspix_gss_fail("acquiring credentials", major, minor, krb5_usable ? &sspix_oid_krb5 : &sspix_oid_ntlm);
         if (!krb5_usable && (st == SEC_E_INTERNAL_ERROR || st == SEC_E_UNKNOWN_CREDENTIALS))
             st = SEC_E_NO_CREDENTIALS;
         if (ident != NULL)
@@ -883,11 +801,13 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
     if (pkg->id == SSPIX_PKG_NEGOTIATE) {
         /* Kerberos only, unless NTLM is allowed; NTLM alone when there is no
          * Kerberos ticket to offer. */
-        gss_OID_set neg = !ntlm_ok || usage != GSS_C_INITIATE ? &krb5_only : krb5_usable ? &krb5_and_ntlm : &ntlm_only;
+        gss_OID_set neg = !ntlm_ok || usage != GSS_C_INITIATE ? &sspix_mechs_krb5
+                          : krb5_usable                       ? &sspix_mechs_krb5_ntlm
+                                                              : &sspix_mechs_ntlm;
         major = gss_set_neg_mechs(&minor, cred, neg);
         if (GSS_ERROR(major)) {
             core_free_cred(c);
-            return sspix_gss_fail("choosing Negotiate's mechanisms", major, minor, &oid_spnego);
+            return sspix_gss_fail("choosing Negotiate's mechanisms", major, minor, &sspix_oid_spnego);
         }
     }
 
@@ -906,7 +826,7 @@ static SECURITY_STATUS core_query_cred(void *p, ULONG attr, void *buffer)
         return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "credential attribute %u is not supported", (unsigned)attr);
     major = gss_inquire_cred(&minor, c->cred, &name, NULL, NULL, NULL);
     if (GSS_ERROR(major))
-        return sspix_gss_fail("inquiring the credential", major, minor, &oid_krb5);
+        return sspix_gss_fail("inquiring the credential", major, minor, &sspix_oid_krb5);
     if (name == GSS_C_NO_NAME)
         return sspix_fail(SEC_E_NO_CREDENTIALS, "this credential accepts for any principal in its keytab and has "
                                                 "no single name: pass pszPrincipal to AcquireCredentialsHandle");
@@ -1015,7 +935,7 @@ static SECURITY_STATUS finish_leg(struct gss_ctx *c, OM_uint32 major, OM_uint32 
      * authenticates the server: nothing the server sends proves that it
      * knows a secret the client could check. Never pass that claim on as
      * ISC_RET_MUTUAL_AUTH / ASC_RET_MUTUAL_AUTH (DESIGN.md section 2). */
-    if (mech_is_ntlm(c->mech) || c->pkg->id == SSPIX_PKG_NTLM)
+    if (sspix_mech_is_ntlm(c->mech) || c->pkg->id == SSPIX_PKG_NTLM)
         ret_flags &= ~(OM_uint32)GSS_C_MUTUAL_FLAG;
     c->gss_flags = ret_flags;
     if (!(major & GSS_S_CONTINUE_NEEDED)) {
@@ -1059,14 +979,14 @@ static SECURITY_STATUS core_init(const struct sspix_package *pkg, void *cred_p, 
 
     gss_buffer_desc input = {in_len, (void *)in};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
-    major = gss_init_sec_context(&minor, cred ? cred->cred : GSS_C_NO_CREDENTIAL, &c->ctx, c->target, package_mech(pkg),
-                                 isc_to_gss(req), GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS,
+    major = gss_init_sec_context(&minor, cred ? cred->cred : GSS_C_NO_CREDENTIAL, &c->ctx, c->target,
+                                 sspix_package_mech(pkg), isc_to_gss(req), GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS,
                                  in_len ? &input : GSS_C_NO_BUFFER, &actual, &output, &ret_flags, &lifetime);
     if (sspix_gss_failed(major)) {
         OM_uint32 m2;
         gss_release_buffer(&m2, &output);
         char *t = name_string(c->target);
-        st = sspix_gss_fail("initiating", major, minor, package_mech(pkg));
+        st = sspix_gss_fail("initiating", major, minor, sspix_package_mech(pkg));
         sspix_fail_more(st, "target %s", t ? t : target ? target : "?");
         free(t);
         if (first)
@@ -1128,7 +1048,7 @@ static SECURITY_STATUS core_accept(const struct sspix_package *pkg, void *cred_p
         char saved[1024];
         OM_uint32 m2;
         SECURITY_STATUS first_st =
-            sspix_gss_fail("accepting", major, minor, mech != GSS_C_NO_OID ? mech : package_mech(pkg));
+            sspix_gss_fail("accepting", major, minor, mech != GSS_C_NO_OID ? mech : sspix_package_mech(pkg));
         sspix_error_save(saved, sizeof(saved));
         gss_release_buffer(&m2, &output);
         if (src != GSS_C_NO_NAME)
@@ -1161,12 +1081,12 @@ static SECURITY_STATUS core_accept(const struct sspix_package *pkg, void *cred_p
         gss_release_buffer(&m2, &output);
         if (src != GSS_C_NO_NAME)
             gss_release_name(&m2, &src);
-        st = sspix_gss_fail("accepting", major, minor, mech != GSS_C_NO_OID ? mech : package_mech(pkg));
+        st = sspix_gss_fail("accepting", major, minor, mech != GSS_C_NO_OID ? mech : sspix_package_mech(pkg));
         /* NTLM's AUTHENTICATE message failed: gss-ntlmssp says EINVAL for a
          * wrong password and "no credentials" for a user its users file lacks;
          * Windows says SEC_E_LOGON_DENIED to both (and should not tell them
          * apart). A malformed message stays SEC_E_INVALID_TOKEN. */
-        if (!first && (pkg->id == SSPIX_PKG_NTLM || mech_is_ntlm(c->mech) || mech_is_ntlm(mech)) &&
+        if (!first && (pkg->id == SSPIX_PKG_NTLM || sspix_mech_is_ntlm(c->mech) || sspix_mech_is_ntlm(mech)) &&
             st != SEC_E_INVALID_TOKEN && st != SEC_E_INSUFFICIENT_MEMORY)
             st = sspix_fail_more(SEC_E_LOGON_DENIED, "NTLM logon failed: wrong password, or a user the users file "
                                                      "does not list");
@@ -1189,9 +1109,9 @@ static enum sspix_package_id core_negotiated(void *p, int *complete)
 {
     struct gss_ctx *c = p;
     *complete = c->established;
-    if (c->established && oid_is(c->mech, &oid_krb5))
+    if (c->established && sspix_oid_is(c->mech, &sspix_oid_krb5))
         return SSPIX_PKG_KERBEROS;
-    if (c->established && mech_is_ntlm(c->mech))
+    if (c->established && sspix_mech_is_ntlm(c->mech))
         return SSPIX_PKG_NTLM;
     return c->pkg->id;
 }
@@ -1210,7 +1130,7 @@ static SECURITY_STATUS require_established(const struct gss_ctx *c)
 static SECURITY_STATUS protection_sizes(struct gss_ctx *c, ULONG *header, ULONG *padding, ULONG *mic)
 {
     OM_uint32 major, minor;
-    if (mech_is_ntlm(c->mech)) {
+    if (sspix_mech_is_ntlm(c->mech)) {
         /* Fixed by MS-NLMP: a 16-byte signature, RC4 needs no padding. */
         *header = *mic = SSPIX_NTLM_SIGNATURE;
         *padding = 0;
@@ -1240,7 +1160,7 @@ static SECURITY_STATUS query_names(struct gss_ctx *c, char **client, char **serv
     /* gss-ntlmssp crashes copying an acceptor's own name that has no SPN
      * (ours never has one, see ntlm_acceptor_name): an NTLM server context
      * reports this machine's host name as its own. */
-    int ntlm_acceptor = c->server && mech_is_ntlm(c->mech);
+    int ntlm_acceptor = c->server && sspix_mech_is_ntlm(c->mech);
     major = gss_inquire_context(&minor, c->ctx, &src, server != NULL && !ntlm_acceptor ? &targ : NULL, NULL, NULL, NULL,
                                 NULL, NULL);
     if (GSS_ERROR(major))
@@ -1307,7 +1227,7 @@ static SECURITY_STATUS query_key_info(struct gss_ctx *c, SecPkgContext_KeyInfoA 
     OM_uint32 major, minor;
     int enctype = -1;
 
-    if (mech_is_ntlm(c->mech)) /* MS-NLMP sealing: RC4 with an HMAC-MD5 checksum, 128-bit keys */
+    if (sspix_mech_is_ntlm(c->mech)) /* MS-NLMP sealing: RC4 with an HMAC-MD5 checksum, 128-bit keys */
         return key_info_fill(k, 128, 0xFFFFFF76u /* KERB_CHECKSUM_HMAC_MD5 */, 0x6801 /* CALG_RC4 */, "HMAC-MD5",
                              "RC4");
     major = gss_inquire_sec_context_by_oid(&minor, c->ctx, GSS_C_INQ_SSPI_SESSION_KEY, &set);
@@ -1361,11 +1281,11 @@ static SECURITY_STATUS core_query_ctx(void *p, ULONG attr, void *buffer)
         if ((st = require_established(c)) != SEC_E_OK ||
             (st = protection_sizes(c, &header, &padding, &mic)) != SEC_E_OK)
             return st;
-        s->cbMaxToken = mech_is_ntlm(c->mech) ? SSPIX_NTLM_MAX_TOKEN : c->pkg->max_token;
+        s->cbMaxToken = sspix_mech_is_ntlm(c->mech) ? SSPIX_NTLM_MAX_TOKEN : c->pkg->max_token;
         s->cbMaxSignature = mic;
         /* AES-CTS and RC4 need no padding; Windows' NTLM says 0, and
          * Kerberos callers divide by it, so Kerberos says 1. */
-        s->cbBlockSize = padding > 0 ? padding : mech_is_ntlm(c->mech) ? 0 : 1;
+        s->cbBlockSize = padding > 0 ? padding : sspix_mech_is_ntlm(c->mech) ? 0 : 1;
         s->cbSecurityTrailer = header;
         return SEC_E_OK;
     }
@@ -1375,7 +1295,7 @@ static SECURITY_STATUS core_query_ctx(void *p, ULONG attr, void *buffer)
         if ((st = require_established(c)) != SEC_E_OK ||
             (st = protection_sizes(c, &header, &padding, &mic)) != SEC_E_OK)
             return st;
-        if (mech_is_ntlm(c->mech)) {
+        if (sspix_mech_is_ntlm(c->mech)) {
             /* A SECBUFFER_STREAM for NTLM is gss_wrap's output: sealed data,
              * then the signature. */
             s->cbHeader = 0;
@@ -1491,7 +1411,7 @@ static SECURITY_STATUS core_encrypt(void *p, ULONG qop, PSecBufferDesc msg, ULON
 
     if ((st = check_ready(c)) != SEC_E_OK)
         return st;
-    if (mech_is_ntlm(c->mech))
+    if (sspix_mech_is_ntlm(c->mech))
         return sspix_ntlm_encrypt(c->ctx, c->mech, qop, msg);
     if ((st = map_iov(msg, iov, map, &n, 0)) != SEC_E_OK)
         return st;
@@ -1583,7 +1503,7 @@ static SECURITY_STATUS core_decrypt(void *p, PSecBufferDesc msg, ULONG seqno, UL
 
     if ((st = check_ready(c)) != SEC_E_OK)
         return st;
-    if (mech_is_ntlm(c->mech))
+    if (sspix_mech_is_ntlm(c->mech))
         return sspix_ntlm_decrypt(c->ctx, c->mech, msg, qop);
     if ((st = map_iov(msg, iov, map, &n, 0)) != SEC_E_OK)
         return st;
@@ -1635,7 +1555,7 @@ static SECURITY_STATUS core_sign(void *p, ULONG qop, PSecBufferDesc msg, ULONG s
         return st;
     if (qop != 0)
         return sspix_fail(SEC_E_QOP_NOT_SUPPORTED, "MakeSignature QOP must be 0");
-    if (mech_is_ntlm(c->mech))
+    if (sspix_mech_is_ntlm(c->mech))
         return sspix_ntlm_sign(c->ctx, c->mech, msg);
     if ((st = map_iov(msg, iov, map, &n, 1)) != SEC_E_OK)
         return st;
@@ -1674,7 +1594,7 @@ static SECURITY_STATUS core_verify(void *p, PSecBufferDesc msg, ULONG seqno, ULO
 
     if ((st = check_ready(c)) != SEC_E_OK)
         return st;
-    if (mech_is_ntlm(c->mech))
+    if (sspix_mech_is_ntlm(c->mech))
         return sspix_ntlm_verify(c->ctx, c->mech, msg, qop);
     if ((st = map_iov(msg, iov, map, &n, 1)) != SEC_E_OK)
         return st;
@@ -1822,19 +1742,6 @@ static SECURITY_STATUS core_export(void *p, uint8_t **blob, size_t *len)
     return SEC_E_OK;
 }
 
-/* The mechanism OIDs an imported context may carry, as static storage. */
-static gss_OID known_mech(const uint8_t *p, size_t n)
-{
-    gss_OID_desc probe = {(OM_uint32)n, (void *)p};
-    if (oid_is(&probe, &oid_krb5))
-        return &oid_krb5;
-    if (oid_is(&probe, &oid_spnego))
-        return &oid_spnego;
-    if (oid_is(&probe, &oid_ntlm))
-        return &oid_ntlm;
-    return GSS_C_NO_OID;
-}
-
 #define IMPORT_BAD(why) sspix_fail(SEC_E_INVALID_TOKEN, "not an exported sspix context: %s", why)
 
 static SECURITY_STATUS core_import(const struct sspix_package *pkg, const uint8_t *blob, size_t len, void **out)
@@ -1863,7 +1770,7 @@ static SECURITY_STATUS core_import(const struct sspix_package *pkg, const uint8_
         return IMPORT_BAD("bad mechanism length");
     if (sspix_reader_bytes(&r, mech_len, &mech_bytes) < 0 || sspix_reader_u32be(&r, &tok_len) < 0)
         return sspix_fail(SEC_E_INCOMPLETE_MESSAGE, "the exported context is truncated");
-    gss_OID mech = known_mech(mech_bytes, mech_len);
+    gss_OID mech = sspix_known_mech(mech_bytes, mech_len);
     if (mech == GSS_C_NO_OID)
         return IMPORT_BAD("unknown mechanism");
     if (tok_len == 0 || tok_len > SSPIX_EXPORT_MAX_TOKEN)
@@ -1889,8 +1796,8 @@ static SECURITY_STATUS core_import(const struct sspix_package *pkg, const uint8_
     /* The mechanism inside SPNEGO is what GSSAPI rebuilt. */
     gss_OID actual = GSS_C_NO_OID;
     if (!GSS_ERROR(gss_inquire_context(&minor, c->ctx, NULL, NULL, NULL, &actual, NULL, NULL, NULL)) &&
-        actual != GSS_C_NO_OID && known_mech(actual->elements, actual->length) != GSS_C_NO_OID)
-        c->mech = known_mech(actual->elements, actual->length);
+        actual != GSS_C_NO_OID && sspix_known_mech(actual->elements, actual->length) != GSS_C_NO_OID)
+        c->mech = sspix_known_mech(actual->elements, actual->length);
     c->server = (state & 1u) != 0;
     c->established = 1;
     c->attrs = attrs;
