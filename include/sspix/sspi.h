@@ -179,6 +179,33 @@ typedef struct _SEC_WINNT_AUTH_IDENTITY_A {
     ULONG Flags; /* SEC_WINNT_AUTH_IDENTITY_ANSI */
 } SEC_WINNT_AUTH_IDENTITY_A, *PSEC_WINNT_AUTH_IDENTITY_A;
 
+/*
+ * The extended form, recognised (as on Windows) by Version ==
+ * SEC_WINNT_AUTH_IDENTITY_VERSION and Length == sizeof the structure.
+ * User, Domain and Password as in SEC_WINNT_AUTH_IDENTITY_A; User may be
+ * NULL with UserLength 0 for the caller's default identity (its ticket
+ * cache), which HTTP clients pass to carry only a PackageList.
+ * PackageList: comma-separated package names, each optionally prefixed by
+ * '!' to exclude it ("Kerberos,NTLM", "!ntlm"); for Negotiate it decides
+ * whether NTLM may stand in for Kerberos. NULL/0: the package's default.
+ */
+#define SEC_WINNT_AUTH_IDENTITY_VERSION   0x200
+#define SEC_WINNT_AUTH_IDENTITY_VERSION_2 0x201
+
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXA {
+    ULONG Version; /* SEC_WINNT_AUTH_IDENTITY_VERSION */
+    ULONG Length;  /* sizeof(SEC_WINNT_AUTH_IDENTITY_EXA) */
+    unsigned char *User;
+    ULONG UserLength;
+    unsigned char *Domain;
+    ULONG DomainLength;
+    unsigned char *Password;
+    ULONG PasswordLength;
+    ULONG Flags; /* SEC_WINNT_AUTH_IDENTITY_ANSI */
+    unsigned char *PackageList;
+    ULONG PackageListLength;
+} SEC_WINNT_AUTH_IDENTITY_EXA, *PSEC_WINNT_AUTH_IDENTITY_EXA;
+
 typedef void(SEC_ENTRY *SEC_GET_KEY_FN)(void *Arg, void *Principal, ULONG KeyVer, void **Key, SECURITY_STATUS *Status);
 
 /* ---- packages ---------------------------------------------------------- */
@@ -699,6 +726,8 @@ PSecurityFunctionTableA SEC_ENTRY InitSecurityInterfaceA(void);
 #define PSecPkgContext_Authority     PSecPkgContext_AuthorityA
 #define SEC_WINNT_AUTH_IDENTITY      SEC_WINNT_AUTH_IDENTITY_A
 #define PSEC_WINNT_AUTH_IDENTITY     PSEC_WINNT_AUTH_IDENTITY_A
+#define SEC_WINNT_AUTH_IDENTITY_EX   SEC_WINNT_AUTH_IDENTITY_EXA
+#define PSEC_WINNT_AUTH_IDENTITY_EX  PSEC_WINNT_AUTH_IDENTITY_EXA
 #define SecurityFunctionTable        SecurityFunctionTableA
 #define PSecurityFunctionTable       PSecurityFunctionTableA
 #define INIT_SECURITY_INTERFACE      INIT_SECURITY_INTERFACE_A

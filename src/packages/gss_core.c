@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <profile.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 #include "common/buf.h"
 #include "common/guard.h"
 #include "packages/gss_status.h"
+#include "packages/identity.h"
 #include "sspi/errors.h"
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -289,6 +291,7 @@ static void core_free_cred(void *p)
         krb5_kt_close(c->kctx, c->mem_keytab);
     if (c->kctx != NULL)
         krb5_free_context(c->kctx);
+    free(c->ntlm_name);
     free(c);
 }
 
@@ -542,6 +545,22 @@ static SECURITY_STATUS ntlm_acceptor_name(gss_name_t *out)
     return ntlm_import("@", 1, GSS_C_NT_HOSTBASED_SERVICE, out);
 }
 
+/* "DOMAIN\user" from a checked identity, unless the user field already has a
+ * domain; malloc'ed, NULL when out of memory. */
+static char *ntlm_user_name(const SEC_WINNT_AUTH_IDENTITY_A *ident)
+{
+    size_t cap = (size_t)ident->UserLength + ident->DomainLength + 2;
+    char *user = malloc(cap);
+    if (user == NULL)
+        return NULL;
+    if (memchr(ident->User, '\\', ident->UserLength) || ident->DomainLength == 0)
+        snprintf(user, cap, "%.*s", (int)ident->UserLength, (const char *)ident->User);
+    else
+        snprintf(user, cap, "%.*s\\%.*s", (int)ident->DomainLength, (const char *)ident->Domain, (int)ident->UserLength,
+                 (const char *)ident->User);
+    return user;
+}
+
 /* The NTLM package's credential: gss-ntlmssp alone. */
 static OM_uint32 acquire_ntlm(OM_uint32 *minor, const char *principal, gss_cred_usage_t usage,
                               const SSPIX_AUTH_STORE_A *store, const SEC_WINNT_AUTH_IDENTITY_A *ident,
@@ -565,15 +584,16 @@ static OM_uint32 acquire_ntlm(OM_uint32 *minor, const char *principal, gss_cred_
             return GSS_S_FAILURE;
         major = acquire_one(minor, name, NULL, NULL, file, &sspix_mechs_ntlm, usage, out, NULL);
     } else if (ident != NULL) {
-        char user[2 * SSPIX_MAX_IDENTITY_FIELD + 2], *pw;
+        char *user, *pw;
         if ((*st = identity_check(ident)) != SEC_E_OK)
             return GSS_S_FAILURE;
-        /* "DOMAIN\user" unless the user field already has a domain. */
-        int n = memchr(ident->User, '\\', ident->UserLength) || ident->DomainLength == 0
-                    ? snprintf(user, sizeof(user), "%.*s", (int)ident->UserLength, (const char *)ident->User)
-                    : snprintf(user, sizeof(user), "%.*s\\%.*s", (int)ident->DomainLength, (const char *)ident->Domain,
-                               (int)ident->UserLength, (const char *)ident->User);
-        if ((*st = ntlm_import(user, (size_t)n, GSS_C_NT_USER_NAME, &name)) != SEC_E_OK)
+        if ((user = ntlm_user_name(ident)) == NULL) {
+            *st = sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+            return GSS_S_FAILURE;
+        }
+        *st = ntlm_import(user, strlen(user), GSS_C_NT_USER_NAME, &name);
+        free(user);
+        if (*st != SEC_E_OK)
             return GSS_S_FAILURE;
         pw = dup_bytes(ident->Password ? (const void *)ident->Password : "", ident->PasswordLength);
         if (pw == NULL) {
@@ -618,6 +638,8 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
     SSPIX_AUTH_STORE_A store_copy;
     const SSPIX_AUTH_STORE_A *store = NULL;
     const SEC_WINNT_AUTH_IDENTITY_A *ident = NULL;
+    SEC_WINNT_AUTH_IDENTITY_A ident_copy;
+    unsigned pkglist = 0;
     SECURITY_STATUS st;
 
     switch (use & ~(ULONG)(SECPKG_CRED_AUTOLOGON_RESTRICTED | SECPKG_CRED_PROCESS_POLICY_ONLY)) {
@@ -644,10 +666,10 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
                 return sspix_fail(SEC_E_INVALID_PARAMETER, "unknown SSPIX_AUTH_STORE_A Flags 0x%x",
                                   (unsigned)store_copy.Flags);
             store = &store_copy;
-            ident = store->Identity;
-        } else {
-            ident = auth_data;
+            auth_data = store->Identity;
         }
+        if ((st = sspix_identity_recognise(auth_data, &ident_copy, &ident, &pkglist)) != SEC_E_OK)
+            return st;
     }
 
     if (ident != NULL && usage == GSS_C_ACCEPT)
@@ -666,15 +688,35 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
             core_free_cred(c);
             return st;
         }
+        if (ident != NULL || principal != NULL) {
+            c->ntlm_name = ident ? ntlm_user_name(ident) : strdup(principal);
+            if (c->ntlm_name == NULL) {
+                core_free_cred(c);
+                return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+            }
+        }
         sspix_unix_to_timestamp(INT64_MAX, expiry); /* NTLM credentials do not expire */
         *out = c;
         return SEC_E_OK;
     }
 
     /* Negotiate may add NTLM when the caller allows it. */
-    int ntlm_ok = pkg->id == SSPIX_PKG_NEGOTIATE && store != NULL &&
-                  (store->NtlmUsersFile != NULL || (store->Flags & SSPIX_AUTH_STORE_ALLOW_NTLM));
-    const char *ntlm_file = ntlm_ok ? store->NtlmUsersFile : NULL;
+    int ntlm_ok = pkg->id == SSPIX_PKG_NEGOTIATE &&
+                  ((store != NULL && (store->NtlmUsersFile != NULL || (store->Flags & SSPIX_AUTH_STORE_ALLOW_NTLM))) ||
+                   (pkglist & SSPIX_PKGLIST_NTLM));
+    if (pkglist & SSPIX_PKGLIST_NO_NTLM)
+        ntlm_ok = 0;
+    const char *ntlm_file = ntlm_ok && store != NULL ? store->NtlmUsersFile : NULL;
+    /* "!Kerberos": Negotiate goes straight to NTLM, which the list must allow. */
+    int no_krb5 = pkg->id == SSPIX_PKG_NEGOTIATE && (pkglist & SSPIX_PKGLIST_NO_KERBEROS);
+    if (no_krb5 && (!ntlm_ok || usage != GSS_C_INITIATE || ident != NULL)) {
+        core_free_cred(c);
+        return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION,
+                          !ntlm_ok ? "the PackageList excludes Kerberos and does not name NTLM: Negotiate has no "
+                                     "package left"
+                                   : "a PackageList without Kerberos is supported for outbound credentials without "
+                                     "a password only");
+    }
 
     if (ident != NULL) {
         if ((st = identity_parse(ident, &id)) != SEC_E_OK) {
@@ -720,7 +762,8 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
     } else if (pkg->id == SSPIX_PKG_NEGOTIATE && usage == GSS_C_INITIATE) {
         /* Kerberos first: its errors are the ones worth reporting, unless
          * NTLM is allowed to stand in for it (no ticket: fall back). */
-        major = acquire_one(&minor, name, NULL, store, NULL, &sspix_mechs_krb5, usage, &c->kcred, &lifetime);
+        major = no_krb5 ? GSS_S_UNAVAILABLE
+                        : acquire_one(&minor, name, NULL, store, NULL, &sspix_mechs_krb5, usage, &c->kcred, &lifetime);
         if (GSS_ERROR(major) && ntlm_ok) {
             krb5_usable = 0;
             lifetime = GSS_C_INDEFINITE;
@@ -816,6 +859,29 @@ static SECURITY_STATUS core_acquire(const struct sspix_package *pkg, const char 
     return SEC_E_OK;
 }
 
+/*
+ * A credential of gss-ntlmssp's defaults speaks for whoever runs the process,
+ * as Windows' default credentials speak for the logon session: HOST\user,
+ * the short host name in capitals standing for the local domain.
+ */
+static char *process_account_name(void)
+{
+    char host[256] = "LOCALHOST", buf[4096];
+    struct passwd pw, *found = NULL;
+    if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+        snprintf(host, sizeof(host), "LOCALHOST");
+    host[sizeof(host) - 1] = '\0';
+    host[strcspn(host, ".")] = '\0';
+    for (char *h = host; *h; h++)
+        *h = (char)toupper((unsigned char)*h);
+    char out[256 + 1 + 256];
+    if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &found) == 0 && found != NULL)
+        snprintf(out, sizeof(out), "%s\\%.256s", host, found->pw_name);
+    else
+        snprintf(out, sizeof(out), "%s\\%u", host, (unsigned)geteuid());
+    return strdup(out);
+}
+
 static SECURITY_STATUS core_query_cred(void *p, ULONG attr, void *buffer)
 {
     struct gss_cred *c = p;
@@ -824,6 +890,14 @@ static SECURITY_STATUS core_query_cred(void *p, ULONG attr, void *buffer)
 
     if (attr != SECPKG_CRED_ATTR_NAMES)
         return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "credential attribute %u is not supported", (unsigned)attr);
+    if (c->pkg->id == SSPIX_PKG_NTLM) {
+        /* gss-ntlmssp's gss_inquire_cred dereferences a missing name. */
+        char *s = c->ntlm_name ? strdup(c->ntlm_name) : process_account_name();
+        if (s == NULL)
+            return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+        ((SecPkgCredentials_NamesA *)buffer)->sUserName = s;
+        return SEC_E_OK;
+    }
     major = gss_inquire_cred(&minor, c->cred, &name, NULL, NULL, NULL);
     if (GSS_ERROR(major))
         return sspix_gss_fail("inquiring the credential", major, minor, &sspix_oid_krb5);

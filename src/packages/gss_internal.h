@@ -65,6 +65,10 @@ struct gss_cred {
      * carry a server name to carry the users file, and so cannot share one
      * acquisition with Kerberos' nameless any-principal acceptor). */
     gss_cred_id_t ncred;
+    /* NTLM: the account this credential speaks for, as DOMAIN\user (NULL for
+     * gss-ntlmssp's defaults), so that no query has to ask gss-ntlmssp about
+     * a nameless credential. */
+    char *ntlm_name;
 };
 
 struct gss_ctx {

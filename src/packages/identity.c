@@ -1,0 +1,111 @@
+/*
+ * identity.c - pAuthData forms of AcquireCredentialsHandle (see identity.h).
+ *
+ * Windows tells the extended structure from the plain one by its first two
+ * 32-bit fields: Version (SEC_WINNT_AUTH_IDENTITY_VERSION) and Length
+ * (sizeof the extended structure). In the plain structure those bytes are
+ * the User pointer, which cannot be both values on any platform sspix runs
+ * on (0x200 as the low half of a user-space pointer, with the structure's
+ * size as the high half, is not an address a program can hold).
+ */
+#include "packages/identity.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "sspi/errors.h"
+
+static int name_is(const unsigned char *p, size_t n, const char *name)
+{
+    size_t len = strlen(name);
+    if (n != len)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (tolower(p[i]) != tolower((unsigned char)name[i]))
+            return 0;
+    return 1;
+}
+
+SECURITY_STATUS sspix_package_list_parse(const unsigned char *list, ULONG len, unsigned *flags)
+{
+    *flags = 0;
+    if (len == 0)
+        return SEC_E_OK;
+    if (list == NULL)
+        return sspix_fail(SEC_E_INVALID_PARAMETER, "PackageListLength is %u but PackageList is NULL", (unsigned)len);
+    if (len > SSPIX_PKGLIST_MAX)
+        return sspix_fail(SEC_E_INVALID_PARAMETER, "PackageList is longer than %u bytes", SSPIX_PKGLIST_MAX);
+    if (memchr(list, '\0', len) != NULL)
+        return sspix_fail(SEC_E_INVALID_PARAMETER, "PackageListLength covers a NUL byte");
+    size_t at = 0;
+    while (at <= len) {
+        size_t end = at;
+        while (end < len && list[end] != ',')
+            end++;
+        size_t s = at, e = end;
+        while (s < e && isspace(list[s]))
+            s++;
+        while (e > s && isspace(list[e - 1]))
+            e--;
+        int negated = s < e && list[s] == '!';
+        if (negated)
+            s++;
+        if (s == e)
+            return sspix_fail(SEC_E_INVALID_PARAMETER, "PackageList \"%.*s\" has an empty element", (int)len,
+                              (const char *)list);
+        unsigned bit;
+        if (name_is(list + s, e - s, "Kerberos"))
+            bit = negated ? SSPIX_PKGLIST_NO_KERBEROS : SSPIX_PKGLIST_KERBEROS;
+        else if (name_is(list + s, e - s, "NTLM"))
+            bit = negated ? SSPIX_PKGLIST_NO_NTLM : SSPIX_PKGLIST_NTLM;
+        else if (name_is(list + s, e - s, "Negotiate") && !negated)
+            bit = 0;
+        else
+            return sspix_fail(SEC_E_SECPKG_NOT_FOUND,
+                              "PackageList names \"%.*s\": use Kerberos and NTLM, each optionally prefixed by '!'",
+                              (int)(e - s), (const char *)list + s);
+        *flags |= bit;
+        at = end + 1;
+    }
+    if ((*flags & SSPIX_PKGLIST_KERBEROS && *flags & SSPIX_PKGLIST_NO_KERBEROS) ||
+        (*flags & SSPIX_PKGLIST_NTLM && *flags & SSPIX_PKGLIST_NO_NTLM))
+        return sspix_fail(SEC_E_INVALID_PARAMETER, "PackageList \"%.*s\" both names and excludes a package", (int)len,
+                          (const char *)list);
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS sspix_identity_recognise(const void *auth_data, SEC_WINNT_AUTH_IDENTITY_A *storage,
+                                         const SEC_WINNT_AUTH_IDENTITY_A **ident, unsigned *pkglist)
+{
+    ULONG head[2];
+    *ident = NULL;
+    *pkglist = 0;
+    if (auth_data == NULL)
+        return SEC_E_OK;
+    memcpy(head, auth_data, sizeof(head));
+    if (head[0] == SEC_WINNT_AUTH_IDENTITY_VERSION_2)
+        return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "SEC_WINNT_AUTH_IDENTITY_EX2 is not supported: pass a "
+                                                      "SEC_WINNT_AUTH_IDENTITY_EXA or SEC_WINNT_AUTH_IDENTITY_A");
+    if (head[0] != SEC_WINNT_AUTH_IDENTITY_VERSION || head[1] != sizeof(SEC_WINNT_AUTH_IDENTITY_EXA)) {
+        *ident = auth_data;
+        return SEC_E_OK;
+    }
+    SEC_WINNT_AUTH_IDENTITY_EXA ex;
+    memcpy(&ex, auth_data, sizeof(ex));
+    SECURITY_STATUS st = sspix_package_list_parse(ex.PackageList, ex.PackageListLength, pkglist);
+    if (st != SEC_E_OK)
+        return st;
+    if (ex.User == NULL && ex.UserLength == 0 && ex.Domain == NULL && ex.DomainLength == 0 && ex.Password == NULL &&
+        ex.PasswordLength == 0)
+        return SEC_E_OK; /* the caller's default identity, with a PackageList */
+    storage->User = ex.User;
+    storage->UserLength = ex.UserLength;
+    storage->Domain = ex.Domain;
+    storage->DomainLength = ex.DomainLength;
+    storage->Password = ex.Password;
+    storage->PasswordLength = ex.PasswordLength;
+    storage->Flags = ex.Flags;
+    *ident = storage;
+    return SEC_E_OK;
+}
