@@ -12,10 +12,20 @@
 
 static _Thread_local char tls_msg[SSPIX_ERRMSG_MAX];
 static _Thread_local const char *tls_function;
+/* Whether tls_msg was written during the current API call: only then may
+ * sspix_fail_more() extend it (the text of an earlier call stays readable
+ * through sspix_last_error() until the next failure, but is never added to). */
+static _Thread_local int tls_recorded;
 
 void sspix_error_enter(const char *function)
 {
     tls_function = function;
+    tls_recorded = 0;
+}
+
+const char *sspix_error_function(void)
+{
+    return tls_function ? tls_function : "sspix";
 }
 
 __attribute__((format(printf, 3, 0))) static SECURITY_STATUS vfail(SECURITY_STATUS status, int append, const char *fmt,
@@ -23,12 +33,14 @@ __attribute__((format(printf, 3, 0))) static SECURITY_STATUS vfail(SECURITY_STAT
 {
     size_t used;
     int n;
-    if (append && tls_msg[0] != '\0') {
+    append = append && tls_recorded && tls_msg[0] != '\0';
+    tls_recorded = 1;
+    if (append) {
         used = strnlen(tls_msg, sizeof(tls_msg) - 1);
         n = snprintf(tls_msg + used, sizeof(tls_msg) - used, " (");
     } else {
         used = 0;
-        n = snprintf(tls_msg, sizeof(tls_msg), "%s: ", tls_function ? tls_function : "sspix");
+        n = snprintf(tls_msg, sizeof(tls_msg), "%s: ", sspix_error_function());
     }
     if (n > 0 && (size_t)n < sizeof(tls_msg) - used) {
         used += (size_t)n;
@@ -71,6 +83,7 @@ void sspix_error_save(char *out, size_t cap)
 void sspix_error_restore(const char *saved)
 {
     snprintf(tls_msg, sizeof(tls_msg), "%s", saved);
+    tls_recorded = 1;
 }
 
 SSPIX_EXPORT const char *sspix_last_error(void)
@@ -134,24 +147,35 @@ SSPIX_EXPORT const char *sspix_status_name(SECURITY_STATUS status)
     return unknown;
 }
 
-/* 100 ns intervals between 1601-01-01 and 1970-01-01. */
-#define FILETIME_UNIX_EPOCH 116444736000000000LL
+/* 100 ns intervals between 1601-01-01 and 1970-01-01, and the same in seconds. */
+#define FILETIME_UNIX_EPOCH   116444736000000000LL
+#define FILETIME_UNIX_EPOCH_S 11644473600LL
+#define FILETIME_PER_SECOND   10000000LL
 
+/*
+ * Both conversions saturate instead of overflowing: INT64_MAX ("never") maps
+ * to INT64_MAX both ways, a Unix time beyond TimeStamp's range to INT64_MIN or
+ * INT64_MAX, and every TimeStamp has a Unix time (the range is wider).
+ */
 SSPIX_EXPORT int64_t sspix_timestamp_to_unix(const TimeStamp *ts)
 {
     if (ts == NULL)
         return 0;
     if (ts->QuadPart == INT64_MAX)
         return INT64_MAX;
-    return (ts->QuadPart - FILETIME_UNIX_EPOCH) / 10000000LL;
+    if (ts->QuadPart < INT64_MIN + FILETIME_UNIX_EPOCH) /* both negative: truncation agrees */
+        return ts->QuadPart / FILETIME_PER_SECOND - FILETIME_UNIX_EPOCH_S;
+    return (ts->QuadPart - FILETIME_UNIX_EPOCH) / FILETIME_PER_SECOND;
 }
 
 SSPIX_EXPORT void sspix_unix_to_timestamp(int64_t unix_seconds, TimeStamp *ts)
 {
     if (ts == NULL)
         return;
-    if (unix_seconds >= (INT64_MAX - FILETIME_UNIX_EPOCH) / 10000000LL)
+    if (unix_seconds >= (INT64_MAX - FILETIME_UNIX_EPOCH) / FILETIME_PER_SECOND)
         ts->QuadPart = INT64_MAX;
+    else if (unix_seconds < INT64_MIN / FILETIME_PER_SECOND - FILETIME_UNIX_EPOCH_S)
+        ts->QuadPart = INT64_MIN;
     else
-        ts->QuadPart = unix_seconds * 10000000LL + FILETIME_UNIX_EPOCH;
+        ts->QuadPart = (unix_seconds + FILETIME_UNIX_EPOCH_S) * FILETIME_PER_SECOND;
 }
