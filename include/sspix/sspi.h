@@ -19,8 +19,21 @@
  *
  * ExportSecurityContext: the context is unusable in this process afterwards
  * (SECPKG_CONTEXT_EXPORT_DELETE_OLD semantics whatever fFlags says; delete the
- * handle as usual); the blob carries the session keys. Impersonate/Revert:
+ * handle as usual); the blob carries the session keys and is authenticated
+ * with the process's export key: it imports once, in this process or one
+ * fork()ed from it, or in a process given the same key with
+ * sspix_set_context_export_key() (<sspix/sspix.h>). Impersonate/Revert:
  * the calling thread only (per-thread credentials), needs root.
+ *
+ * Requested flags are requests (as on Windows): ISC_REQ_* / ASC_REQ_* say
+ * what the caller would like; the package may grant less (the peer did not
+ * ask for it, the mechanism cannot do it: NTLM never authenticates the
+ * server). A caller that relies on a property MUST check the ISC_RET_* /
+ * ASC_RET_* flags returned in *pfContextAttr (or SECPKG_ATTR_FLAGS) once the
+ * handshake completes, e.g. refuse a context without ASC_RET_MUTUAL_AUTH, or
+ * without ASC_RET_REPLAY_DETECT / ASC_RET_SEQUENCE_DETECT when replayed or
+ * reordered messages must be detected: a context lacking them is complete,
+ * not failed.
  * Only the ANSI ("A") entry points exist; building with UNICODE defined is
  * refused below rather than silently mis-sized.
  *
@@ -41,9 +54,16 @@
  *
  * Threads: every function is thread-safe. Independent contexts may be used
  * from any number of threads at once, and one credential handle may be shared
- * by all of them (a server acquires its credential once). One context must
- * not be driven by two threads at the same moment (as on Windows); doing so
- * cannot corrupt other handles, but the outcome for that context is undefined.
+ * by all of them (a server acquires its credential once). Calls on ONE context
+ * from several threads are serialised by the library (a mutex per context
+ * around every call that reaches its state: handshake legs, message
+ * protection, attributes, export, local name): each runs whole, one after the
+ * other, in the order the threads get there. So two threads may both call
+ * EncryptMessage on a context: every message gets its own sequence number,
+ * but which thread's message is numbered first is up to the scheduler, and
+ * the peer (with sequence detection) must receive them in that order.
+ * DeleteSecurityContext while another thread uses the context waits for
+ * nothing and frees it when that call returns.
  *
  * Time: TimeStamp counts 100 ns intervals since 1601-01-01 in UTC. (Windows'
  * Kerberos reports expiry in local time; on POSIX services run in UTC terms,
@@ -508,9 +528,13 @@ SECURITY_STATUS SEC_ENTRY AddCredentialsA(PCredHandle hCredentials, SEC_CHAR *ps
 /*
  * One handshake leg. First call: phContext NULL, phCredential required,
  * phNewContext receives the context (only on success or CONTINUE: a failed
- * first call creates nothing to delete). Later calls: phContext is the
- * context, phCredential may be NULL, pInput holds the peer's token in a
- * SECBUFFER_TOKEN buffer.
+ * first call, SEC_E_BUFFER_TOO_SMALL included, creates nothing to delete and
+ * leaves *phNewContext unchanged). Later calls: phContext is the context,
+ * phCredential may be NULL, pInput holds the peer's token in a
+ * SECBUFFER_TOKEN buffer. pInput and pOutput must have ulVersion
+ * SECBUFFER_VERSION, at most 16 buffers, and pBuffers when cBuffers > 0
+ * (else SEC_E_INVALID_TOKEN for pInput, SEC_E_INVALID_PARAMETER for
+ * pOutput); the message functions take at most 16 buffers too.
  * pOutput must hold a SECBUFFER_TOKEN buffer: with ISC_REQ_ALLOCATE_MEMORY /
  * ASC_REQ_ALLOCATE_MEMORY the library sets pvBuffer (free it with
  * FreeContextBuffer); otherwise it writes into pvBuffer, and a token larger
@@ -519,7 +543,7 @@ SECURITY_STATUS SEC_ENTRY AddCredentialsA(PCredHandle hCredentials, SEC_CHAR *ps
  * Returns SEC_E_OK (done), SEC_I_CONTINUE_NEEDED (send the token, wait for the
  * peer's), or an error; *pfContextAttr gets the flags actually negotiated
  * (ISC_RET_* / ASC_RET_*), ISC_RET_MUTUAL_AUTH only once the server proved
- * itself (never for NTLM). pszTargetName: "svc/host", "svc/host@REALM",
+ * itself (never for NTLM); fContextReq is only a request: check these. pszTargetName: "svc/host", "svc/host@REALM",
  * "svc/host/extra" or "svc@host". pfContextAttr and ptsExpiry may be NULL.
  * Reserved1, Reserved2 and TargetDataRep are ignored.
  */
@@ -597,6 +621,13 @@ SECURITY_STATUS SEC_ENTRY DecryptMessage(PCtxtHandle phContext, PSecBufferDesc p
  * still needs DeleteSecurityContext. The blob holds session keys: protect it
  * in transit. pPackedContext->pvBuffer is freed with FreeContextBuffer; *pToken
  * is set to NULL (no Windows token handles).
+ * Import accepts only a blob authenticated with this process's export key
+ * (see sspix_set_context_export_key in <sspix/sspix.h>: by default the
+ * exporting process and its fork()ed children share one; exec()ed or
+ * unrelated processes must set the same key), and each blob only once per
+ * process; anything else, damaged, cut or extended blobs included, is
+ * SEC_E_INVALID_TOKEN before GSSAPI sees a byte of it. The imported context's
+ * flags, role and lifetime are GSSAPI's, not the blob's.
  */
 SECURITY_STATUS SEC_ENTRY ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags, PSecBuffer pPackedContext,
                                                 void **pToken);

@@ -33,9 +33,39 @@ const char *sspix_last_error(void);
  * gives "SEC_E_UNKNOWN(0x...)" in thread-local storage. Never NULL. */
 const char *sspix_status_name(SECURITY_STATUS status);
 
-/* TimeStamp (100 ns since 1601-01-01 UTC) <-> Unix seconds. */
+/*
+ * TimeStamp (100 ns since 1601-01-01 UTC) <-> Unix seconds. Both saturate
+ * rather than overflow: 0x7FFFFFFFFFFFFFFF ("never") and INT64_MAX map to
+ * each other; a Unix time outside TimeStamp's range gives INT64_MIN or
+ * INT64_MAX. A NULL ts converts to 0, or is left alone.
+ */
 int64_t sspix_timestamp_to_unix(const TimeStamp *ts);
 void sspix_unix_to_timestamp(int64_t unix_seconds, TimeStamp *ts);
+
+/*
+ * The key that authenticates ExportSecurityContext's blobs (an
+ * HMAC-SHA-384-192 over the whole blob; ImportSecurityContextA refuses a blob
+ * whose MAC does not verify with SEC_E_INVALID_TOKEN before parsing it).
+ *
+ * By default every process has its own random key, made when the library is
+ * loaded: a blob imports only in the process that exported it and in
+ * processes fork()ed from it afterwards (a service handing contexts to its
+ * forked workers needs nothing more). Unrelated processes of equal trust, or
+ * a worker started with exec(), must share a key: each calls this function
+ * with the same cbKey = 32 random bytes before exporting or importing (send
+ * them over the same private channel as the blobs; whoever holds the key can
+ * forge contexts for this process). pvKey NULL with cbKey 0 restores the
+ * process's own key. The key is copied and applies to every thread.
+ * SEC_E_INVALID_PARAMETER for another size.
+ *
+ * Each blob carries a random nonce and is imported at most once per process:
+ * a second ImportSecurityContextA of the same blob is SEC_E_INVALID_TOKEN.
+ * (The nonces of the last 1,024 imports are remembered; a blob exported
+ * before all of them is refused too: export it again.) Another process
+ * holding the key can still import it once; keep the blob to one receiver.
+ */
+#define SSPIX_CONTEXT_EXPORT_KEY_BYTES 32
+SECURITY_STATUS sspix_set_context_export_key(const void *pvKey, ULONG cbKey);
 
 /*
  * Explicit credential stores, passed as pAuthData to AcquireCredentialsHandleA

@@ -14,6 +14,7 @@
  * still detected when sequence/replay detection was negotiated.
  */
 #include "packages/gss_core.h"
+#include "packages/ctx_blob.h"
 #include "packages/gss_internal.h"
 
 #include <gssapi/gssapi.h>
@@ -1721,167 +1722,6 @@ static SECURITY_STATUS core_local_name(void *p, char **out)
     return *out ? SEC_E_OK : sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
 }
 
-/*
- * The exported form, all integers big-endian:
- *   "SSPIXCTX" | u32 version (1) | u32 package id | u32 state (1 server, 2 established) | u32 attrs |
- *   u32 gss_flags | u32 start hi | u32 start lo | u32 expiry hi | u32 expiry lo |
- *   u8 mech length (<= 32) | mech OID bytes | u32 token length (<= SSPIX_EXPORT_MAX_TOKEN) | the token of
- *   gss_export_sec_context.
- * The token holds the session keys: whoever holds the blob can act as this
- * context. Pass it only to a process of the same trust (a Unix socket
- * between a service and its workers), never over a network.
- */
-#define SSPIX_EXPORT_MAGIC     "SSPIXCTX"
-#define SSPIX_EXPORT_VERSION   1u
-#define SSPIX_EXPORT_MAX_TOKEN (64u * 1024u)
-#define SSPIX_EXPORT_MAX_MECH  32u
-
-static int put_u64(sspix_writer *w, int64_t v)
-{
-    uint64_t u = (uint64_t)v;
-    int r = sspix_writer_put_u32be(w, (uint32_t)(u >> 32));
-    return r < 0 ? r : sspix_writer_put_u32be(w, (uint32_t)u);
-}
-
-static int get_u64(sspix_reader *r, int64_t *v)
-{
-    uint32_t hi, lo;
-    int rc = sspix_reader_u32be(r, &hi);
-    if (rc == 0)
-        rc = sspix_reader_u32be(r, &lo);
-    if (rc == 0)
-        *v = (int64_t)(((uint64_t)hi << 32) | lo);
-    return rc;
-}
-
-static int export_write(sspix_writer *w, const struct gss_ctx *c, const gss_buffer_desc *tok)
-{
-    GUARD(sspix_writer_put_bytes(w, SSPIX_EXPORT_MAGIC, 8));
-    GUARD(sspix_writer_put_u32be(w, SSPIX_EXPORT_VERSION));
-    GUARD(sspix_writer_put_u32be(w, (uint32_t)c->pkg->id));
-    GUARD(sspix_writer_put_u32be(w, (c->server ? 1u : 0u) | 2u));
-    GUARD(sspix_writer_put_u32be(w, c->attrs));
-    GUARD(sspix_writer_put_u32be(w, c->gss_flags));
-    GUARD(put_u64(w, c->start));
-    GUARD(put_u64(w, c->expiry));
-    GUARD(sspix_writer_put_u8(w, (uint8_t)c->mech->length));
-    GUARD(sspix_writer_put_bytes(w, c->mech->elements, c->mech->length));
-    GUARD(sspix_writer_put_u32be(w, (uint32_t)tok->length));
-    return sspix_writer_put_bytes(w, tok->value, tok->length);
-}
-
-static SECURITY_STATUS core_export(void *p, uint8_t **blob, size_t *len)
-{
-    struct gss_ctx *c = p;
-    OM_uint32 major, minor;
-    gss_buffer_desc tok = GSS_C_EMPTY_BUFFER;
-    sspix_writer w;
-    SECURITY_STATUS st;
-    int r;
-
-    if ((st = check_ready(c)) != SEC_E_OK)
-        return st;
-    if (c->mech == GSS_C_NO_OID || c->mech->length > SSPIX_EXPORT_MAX_MECH)
-        return sspix_fail(SEC_E_INTERNAL_ERROR, "the context's mechanism is unknown");
-    major = gss_export_sec_context(&minor, &c->ctx, &tok);
-    if (GSS_ERROR(major))
-        return sspix_gss_fail("exporting the context", major, minor, c->mech);
-    /* GSSAPI has deleted the context; so is this one now, except for its handle. */
-    c->established = 0;
-    c->ctx = GSS_C_NO_CONTEXT;
-    c->exported = 1;
-    if (tok.length > SSPIX_EXPORT_MAX_TOKEN) {
-        gss_release_buffer(&minor, &tok);
-        return sspix_fail(SEC_E_INTERNAL_ERROR, "the exported context is larger than %u bytes", SSPIX_EXPORT_MAX_TOKEN);
-    }
-    /* One exact allocation: no stray copies of the keys in freed memory. */
-    size_t total = 8 + 4 * 5 + 8 + 8 + 1 + c->mech->length + 4 + tok.length;
-    uint8_t *out = malloc(total);
-    r = SSPIX_ERR_NOMEM;
-    if (out != NULL) {
-        sspix_writer_init_fixed(&w, out, total);
-        r = export_write(&w, c, &tok);
-    }
-    explicit_bzero(tok.value, tok.length);
-    gss_release_buffer(&minor, &tok);
-    if (r < 0 || sspix_writer_len(&w) != total) {
-        if (out != NULL) {
-            explicit_bzero(out, total);
-            free(out);
-        }
-        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory serialising the context");
-    }
-    *blob = out;
-    *len = total;
-    return SEC_E_OK;
-}
-
-#define IMPORT_BAD(why) sspix_fail(SEC_E_INVALID_TOKEN, "not an exported sspix context: %s", why)
-
-static SECURITY_STATUS core_import(const struct sspix_package *pkg, const uint8_t *blob, size_t len, void **out)
-{
-    sspix_reader r;
-    const uint8_t *magic, *mech_bytes, *tok_bytes;
-    uint32_t version, pkg_id, state, attrs, gss_flags, tok_len;
-    uint8_t mech_len;
-    int64_t start = 0, expiry = 0;
-    OM_uint32 major, minor;
-
-    sspix_reader_init(&r, blob, len);
-    if (sspix_reader_bytes(&r, 8, &magic) < 0 || memcmp(magic, SSPIX_EXPORT_MAGIC, 8) != 0)
-        return IMPORT_BAD("wrong magic");
-    if (sspix_reader_u32be(&r, &version) < 0 || version != SSPIX_EXPORT_VERSION)
-        return IMPORT_BAD("unknown version");
-    if (sspix_reader_u32be(&r, &pkg_id) < 0 || sspix_reader_u32be(&r, &state) < 0 ||
-        sspix_reader_u32be(&r, &attrs) < 0 || sspix_reader_u32be(&r, &gss_flags) < 0 || get_u64(&r, &start) < 0 ||
-        get_u64(&r, &expiry) < 0 || sspix_reader_u8(&r, &mech_len) < 0)
-        return sspix_fail(SEC_E_INCOMPLETE_MESSAGE, "the exported context is truncated");
-    if (pkg_id != (uint32_t)pkg->id)
-        return sspix_fail(SEC_E_SECPKG_NOT_FOUND, "the context was exported by another package, not %s", pkg->name);
-    if ((state & ~3u) != 0 || !(state & 2u))
-        return IMPORT_BAD("bad state bits");
-    if (mech_len == 0 || mech_len > SSPIX_EXPORT_MAX_MECH)
-        return IMPORT_BAD("bad mechanism length");
-    if (sspix_reader_bytes(&r, mech_len, &mech_bytes) < 0 || sspix_reader_u32be(&r, &tok_len) < 0)
-        return sspix_fail(SEC_E_INCOMPLETE_MESSAGE, "the exported context is truncated");
-    gss_OID mech = sspix_known_mech(mech_bytes, mech_len);
-    if (mech == GSS_C_NO_OID)
-        return IMPORT_BAD("unknown mechanism");
-    if (tok_len == 0 || tok_len > SSPIX_EXPORT_MAX_TOKEN)
-        return IMPORT_BAD("bad token length");
-    if (sspix_reader_bytes(&r, tok_len, &tok_bytes) < 0)
-        return sspix_fail(SEC_E_INCOMPLETE_MESSAGE, "the exported context is truncated");
-    if (sspix_reader_left(&r) != 0)
-        return IMPORT_BAD("trailing bytes");
-
-    struct gss_ctx *c = calloc(1, sizeof(*c));
-    if (c == NULL)
-        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
-    gss_buffer_desc tok = {tok_len, (void *)tok_bytes};
-    major = gss_import_sec_context(&minor, &tok, &c->ctx);
-    if (GSS_ERROR(major)) {
-        free(c);
-        SECURITY_STATUS st = sspix_gss_fail("importing the context", major, minor, mech);
-        return sspix_fail_more(st == SEC_E_INTERNAL_ERROR ? SEC_E_INVALID_TOKEN : st,
-                               "the exported context was damaged or comes from another library version");
-    }
-    c->pkg = pkg;
-    c->mech = mech;
-    /* The mechanism inside SPNEGO is what GSSAPI rebuilt. */
-    gss_OID actual = GSS_C_NO_OID;
-    if (!GSS_ERROR(gss_inquire_context(&minor, c->ctx, NULL, NULL, NULL, &actual, NULL, NULL, NULL)) &&
-        actual != GSS_C_NO_OID && sspix_known_mech(actual->elements, actual->length) != GSS_C_NO_OID)
-        c->mech = sspix_known_mech(actual->elements, actual->length);
-    c->server = (state & 1u) != 0;
-    c->established = 1;
-    c->attrs = attrs;
-    c->gss_flags = gss_flags;
-    c->start = start;
-    c->expiry = expiry;
-    *out = c;
-    return SEC_E_OK;
-}
-
 const struct sspix_package_ops sspix_gss_ops = {
     .acquire_cred = core_acquire,
     .free_cred = core_free_cred,
@@ -1896,6 +1736,6 @@ const struct sspix_package_ops sspix_gss_ops = {
     .encrypt = core_encrypt,
     .decrypt = core_decrypt,
     .local_name = core_local_name,
-    .export_ctx = core_export,
-    .import_ctx = core_import,
+    .export_ctx = sspix_ctx_export,
+    .import_ctx = sspix_ctx_import,
 };

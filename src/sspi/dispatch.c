@@ -4,10 +4,19 @@
  * Each entry point validates its arguments and handles, moves handshake
  * tokens between SecBuffers and the package, and leaves everything
  * mechanism-specific to the package's vtable. Nothing here knows GSSAPI.
+ *
+ * Every call that reaches a context's package state (a handshake leg after
+ * the first, message protection, attributes, export, the local name) holds
+ * that context's mutex: GSSAPI contexts are not safe for concurrent use (two
+ * threads sealing at once share MIT's key-usage cache and sequence counter),
+ * so calls on one context run one at a time, in whatever order the threads
+ * arrive. Independent contexts never wait for each other.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "packages/ctx_blob.h"
 #include "packages/gss_core.h"
 #include "packages/package.h"
 #include "sspi/errors.h"
@@ -24,7 +33,22 @@ struct sspix_credential {
 struct sspix_context {
     const struct sspix_package *pkg;
     void *impl;
+    pthread_mutex_t lock; /* serialises every call that touches impl */
 };
+
+static struct sspix_context *context_new(const struct sspix_package *pkg, void *impl)
+{
+    struct sspix_context *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c);
+        return NULL;
+    }
+    c->pkg = pkg;
+    c->impl = impl;
+    return c;
+}
 
 static void credential_destroy(void *p)
 {
@@ -33,12 +57,31 @@ static void credential_destroy(void *p)
     free(c);
 }
 
+/* Runs when the last reference is gone: no other thread can hold the lock. */
 static void context_destroy(void *p)
 {
     struct sspix_context *c = p;
     if (c->impl != NULL)
         c->pkg->ops->delete_ctx(c->impl);
+    pthread_mutex_destroy(&c->lock);
     free(c);
+}
+
+/* The context behind h, referenced and locked; NULL (nothing held) when h is
+ * not a live context handle. */
+static struct sspix_context *context_enter(const SecHandle *h, struct sspix_ref *ref)
+{
+    struct sspix_context *c = sspix_handle_acquire(SSPIX_HANDLE_CTX, h, ref);
+    if (c != NULL)
+        pthread_mutex_lock(&c->lock);
+    return c;
+}
+
+static void context_leave(struct sspix_context *c, struct sspix_ref *ref)
+{
+    if (c != NULL)
+        pthread_mutex_unlock(&c->lock);
+    sspix_handle_release(ref);
 }
 
 /* ---- packages ----------------------------------------------------------- */
@@ -207,8 +250,38 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesA(PCredHandle phC
     return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "credential attribute %u cannot be set", (unsigned)ulAttribute);
 }
 
+/* ---- buffer descriptors -------------------------------------------------------- */
+
+/* Most buffers one SecBufferDesc may list (the message functions' limit). */
+#define SSPIX_MAX_BUFFERS 16u
+
+/*
+ * A caller's SecBufferDesc, checked before any SecBuffer in it is read: a
+ * count no larger than SSPIX_MAX_BUFFERS (the array itself cannot be
+ * bounds-checked, only the count), an array when the count says there is one,
+ * and for the handshake calls (which Windows marshals to its security service
+ * and checks) the version SECBUFFER_VERSION. NULL is accepted: each caller
+ * decides whether the descriptor may be absent. status: what a bad
+ * descriptor is answered with.
+ */
+static SECURITY_STATUS check_desc(const SecBufferDesc *d, const char *name, SECURITY_STATUS status, int version)
+{
+    if (d == NULL)
+        return SEC_E_OK;
+    if (version && d->ulVersion != SECBUFFER_VERSION)
+        return sspix_fail(status, "%s->ulVersion is %u: it must be SECBUFFER_VERSION (0)", name,
+                          (unsigned)d->ulVersion);
+    if (d->cBuffers > SSPIX_MAX_BUFFERS)
+        return sspix_fail(status, "%s->cBuffers is %u: at most %u buffers are accepted", name, (unsigned)d->cBuffers,
+                          SSPIX_MAX_BUFFERS);
+    if (d->cBuffers > 0 && d->pBuffers == NULL)
+        return sspix_fail(status, "%s->pBuffers is NULL but cBuffers is %u", name, (unsigned)d->cBuffers);
+    return SEC_E_OK;
+}
+
 /* ---- handshake --------------------------------------------------------------- */
 
+/* desc has passed check_desc(). */
 static SecBuffer *find_buffer(PSecBufferDesc desc, ULONG type)
 {
     if (desc == NULL || desc->pBuffers == NULL)
@@ -288,7 +361,10 @@ static SECURITY_STATUS handshake(int server, PCredHandle phCredential, PCtxtHand
     struct sspix_leg leg = {0};
     SECURITY_STATUS st;
 
-    if (phContext != NULL && (ctx = sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ctx_ref)) == NULL)
+    if ((st = check_desc(pInput, "pInput", SEC_E_INVALID_TOKEN, 1)) != SEC_E_OK ||
+        (st = check_desc(pOutput, "pOutput", SEC_E_INVALID_PARAMETER, 1)) != SEC_E_OK)
+        return st;
+    if (phContext != NULL && (ctx = context_enter(phContext, &ctx_ref)) == NULL)
         return BAD_CTX();
     if (phCredential != NULL && (cred = sspix_handle_acquire(SSPIX_HANDLE_CRED, phCredential, &cred_ref)) == NULL) {
         st = BAD_CRED();
@@ -319,24 +395,33 @@ static SECURITY_STATUS handshake(int server, PCredHandle phCredential, PCtxtHand
         st = pkg->ops->init_ctx(pkg, cred_impl, &impl, target, fContextReq, in, in_len, &leg);
     if (ctx != NULL)
         ctx->impl = impl; /* unchanged by the package after the first leg, but keep it exact */
-    if (!SEC_SUCCESS(st))
+    if (!SEC_SUCCESS(st)) {
+        /* The package contract says a failed first leg leaves nothing behind;
+         * hold it to that even on its own late failures. */
+        if (ctx == NULL && impl != NULL)
+            pkg->ops->delete_ctx(impl);
         goto out;
+    }
 
     SECURITY_STATUS out_st = emit_output(pOutput, allocate, &leg);
     if (ctx == NULL) {
-        struct sspix_context *nc = calloc(1, sizeof(*nc));
-        SECURITY_STATUS hs = SEC_E_INSUFFICIENT_MEMORY;
-        if (nc != NULL) {
-            nc->pkg = pkg;
-            nc->impl = impl;
-            hs = sspix_handle_open(SSPIX_HANDLE_CTX, nc, context_destroy, phNewContext);
+        /* A failed first call leaves nothing to delete: no handle is opened
+         * unless the token reached the caller. */
+        if (out_st != SEC_E_OK) {
+            pkg->ops->delete_ctx(impl);
+            st = out_st;
+            goto out;
         }
+        struct sspix_context *nc = context_new(pkg, impl);
+        SECURITY_STATUS hs = SEC_E_INSUFFICIENT_MEMORY;
+        if (nc != NULL)
+            hs = sspix_handle_open(SSPIX_HANDLE_CTX, nc, context_destroy, phNewContext);
         if (hs != SEC_E_OK) {
             if (nc != NULL)
                 context_destroy(nc);
             else
                 pkg->ops->delete_ctx(impl);
-            if (out_st == SEC_E_OK && allocate) {
+            if (allocate) {
                 SecBuffer *b = find_buffer(pOutput, SECBUFFER_TOKEN);
                 free(b->pvBuffer);
                 b->pvBuffer = NULL;
@@ -359,7 +444,7 @@ static SECURITY_STATUS handshake(int server, PCredHandle phCredential, PCtxtHand
 out:
     free(leg.out);
     sspix_handle_release(&cred_ref);
-    sspix_handle_release(&ctx_ref);
+    context_leave(ctx, &ctx_ref);
     return st;
 }
 
@@ -391,12 +476,15 @@ static SECURITY_STATUS SEC_ENTRY paused_AcceptSecurityContext(PCredHandle phCred
 SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY CompleteAuthToken(PCtxtHandle phContext, PSecBufferDesc pToken)
 {
     struct sspix_ref ref;
+    SECURITY_STATUS st;
     sspix_error_enter("CompleteAuthToken");
     if (sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref) == NULL)
         return BAD_CTX();
     sspix_handle_release(&ref);
     if (pToken == NULL)
         return sspix_fail(SEC_E_INVALID_PARAMETER, "pToken must not be NULL");
+    if ((st = check_desc(pToken, "pToken", SEC_E_INVALID_TOKEN, 1)) != SEC_E_OK)
+        return st;
     /* Kerberos and SPNEGO tokens are complete when produced: nothing to do. */
     return SEC_E_OK;
 }
@@ -412,11 +500,13 @@ static SECURITY_STATUS SEC_ENTRY paused_DeleteSecurityContext(PCtxtHandle phCont
 SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ApplyControlToken(PCtxtHandle phContext, PSecBufferDesc pInput)
 {
     struct sspix_ref ref;
-    (void)pInput;
+    SECURITY_STATUS st;
     sspix_error_enter("ApplyControlToken");
     if (sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref) == NULL)
         return BAD_CTX();
     sspix_handle_release(&ref);
+    if ((st = check_desc(pInput, "pInput", SEC_E_INVALID_TOKEN, 1)) != SEC_E_OK)
+        return st;
     return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "Kerberos and Negotiate have no control tokens");
 }
 
@@ -448,12 +538,12 @@ static SECURITY_STATUS SEC_ENTRY paused_QueryContextAttributesA(PCtxtHandle phCo
 {
     struct sspix_ref ref;
     sspix_error_enter("QueryContextAttributes");
-    struct sspix_context *c = sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref);
+    struct sspix_context *c = context_enter(phContext, &ref);
     if (c == NULL)
         return BAD_CTX();
     SECURITY_STATUS st = pBuffer == NULL ? sspix_fail(SEC_E_INVALID_PARAMETER, "pBuffer must not be NULL")
                                          : query_context(c, ulAttribute, pBuffer);
-    sspix_handle_release(&ref);
+    context_leave(c, &ref);
     return st;
 }
 
@@ -511,7 +601,7 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ImpersonateSecurityContext(PCtxtHandle ph
     struct sspix_ref ref;
     char *account = NULL;
     sspix_error_enter("ImpersonateSecurityContext");
-    struct sspix_context *c = sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref);
+    struct sspix_context *c = context_enter(phContext, &ref);
     if (c == NULL)
         return BAD_CTX();
     /* Impersonating again replaces the impersonation (as on Windows); the
@@ -521,7 +611,7 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ImpersonateSecurityContext(PCtxtHandle ph
     if (st == SEC_E_OK)
         st = c->impl ? c->pkg->ops->local_name(c->impl, &account)
                      : sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");
-    sspix_handle_release(&ref);
+    context_leave(c, &ref);
     if (st != SEC_E_OK)
         return st == SEC_E_NO_CONTEXT || st == SEC_E_INSUFFICIENT_MEMORY || st == SEC_E_INTERNAL_ERROR
                    ? st
@@ -553,12 +643,12 @@ static SECURITY_STATUS paused_sspix_query_local_name(PCtxtHandle phContext, char
     if (name == NULL)
         return sspix_fail(SEC_E_INVALID_PARAMETER, "name must not be NULL");
     *name = NULL;
-    struct sspix_context *c = sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref);
+    struct sspix_context *c = context_enter(phContext, &ref);
     if (c == NULL)
         return BAD_CTX();
     SECURITY_STATUS st =
         c->impl ? c->pkg->ops->local_name(c->impl, name) : sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");
-    sspix_handle_release(&ref);
+    context_leave(c, &ref);
     return st;
 }
 
@@ -587,7 +677,10 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QuerySecurityContextToken(PCtxtHandle phC
  * DeleteSecurityContext. RESET_NEW is accepted and has no effect (message
  * sequence numbers continue in the new process); TO_KERNEL is refused. The
  * blob (pPackedContext->pvBuffer, freed with FreeContextBuffer) holds the
- * session keys: pass it only to a process of equal trust. *pToken, if given,
+ * session keys: pass it only to a process of equal trust. It is
+ * authenticated with the process's export key (packages/ctx_blob.h), so only
+ * this process, its forked children, and processes given the same key with
+ * sspix_set_context_export_key can import it, once each. *pToken, if given,
  * is set to NULL: there is no access token on POSIX.
  */
 static SECURITY_STATUS SEC_ENTRY paused_ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags,
@@ -599,7 +692,7 @@ static SECURITY_STATUS SEC_ENTRY paused_ExportSecurityContext(PCtxtHandle phCont
     sspix_error_enter("ExportSecurityContext");
     if (pToken != NULL)
         *pToken = NULL;
-    struct sspix_context *c = sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref);
+    struct sspix_context *c = context_enter(phContext, &ref);
     if (c == NULL)
         return BAD_CTX();
     SECURITY_STATUS st;
@@ -614,7 +707,7 @@ static SECURITY_STATUS SEC_ENTRY paused_ExportSecurityContext(PCtxtHandle phCont
         st = sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");
     else
         st = c->pkg->ops->export_ctx(c->impl, &blob, &len);
-    sspix_handle_release(&ref);
+    context_leave(c, &ref);
     if (st != SEC_E_OK)
         return st;
     pPackedContext->BufferType = SECBUFFER_EMPTY;
@@ -642,18 +735,24 @@ static SECURITY_STATUS SEC_ENTRY paused_ImportSecurityContextA(SEC_CHAR *pszPack
         return st;
     if ((st = pkg->ops->import_ctx(pkg, pPackedContext->pvBuffer, pPackedContext->cbBuffer, &impl)) != SEC_E_OK)
         return st;
-    struct sspix_context *c = calloc(1, sizeof(*c));
+    struct sspix_context *c = context_new(pkg, impl);
     if (c == NULL) {
         pkg->ops->delete_ctx(impl);
         return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
     }
-    c->pkg = pkg;
-    c->impl = impl;
     if ((st = sspix_handle_open(SSPIX_HANDLE_CTX, c, context_destroy, phContext)) != SEC_E_OK) {
         context_destroy(c);
         return sspix_fail(st, "out of handles");
     }
     return SEC_E_OK;
+}
+
+_Static_assert(SSPIX_CONTEXT_EXPORT_KEY_BYTES == SSPIX_CTX_BLOB_KEY_BYTES, "one export key size");
+
+SSPIX_EXPORT SECURITY_STATUS sspix_set_context_export_key(const void *pvKey, ULONG cbKey)
+{
+    sspix_error_enter("sspix_set_context_export_key");
+    return sspix_ctx_blob_set_key(pvKey, cbKey);
 }
 
 SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(SEC_CHAR *pszPackageName, SEC_CHAR *pszDomainName,
@@ -669,15 +768,19 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(SEC_CHAR *pszPacka
 
 /* ---- message protection ------------------------------------------------------------ */
 
+/* The message functions: the descriptor's count is bounded here for every
+ * package; the layout is the package's business. */
 #define WITH_CONTEXT(name, call)                                                                                       \
     do {                                                                                                               \
         struct sspix_ref ref_;                                                                                         \
         sspix_error_enter(name);                                                                                       \
-        struct sspix_context *c = sspix_handle_acquire(SSPIX_HANDLE_CTX, phContext, &ref_);                            \
+        struct sspix_context *c = context_enter(phContext, &ref_);                                                     \
         if (c == NULL)                                                                                                 \
             return BAD_CTX();                                                                                          \
-        SECURITY_STATUS st_ = c->impl ? (call) : sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");             \
-        sspix_handle_release(&ref_);                                                                                   \
+        SECURITY_STATUS st_ = check_desc(pMessage, "pMessage", SEC_E_INVALID_PARAMETER, 0);                            \
+        if (st_ == SEC_E_OK)                                                                                           \
+            st_ = c->impl ? (call) : sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");                         \
+        context_leave(c, &ref_);                                                                                       \
         return st_;                                                                                                    \
     } while (0)
 

@@ -2,20 +2,28 @@
  * test_export.c - ExportSecurityContext / ImportSecurityContextA across
  * processes. This process authenticates alice to host/localhost (both
  * packages), exports the server context and hands it over a Unix socket
- * (socketpair) to a second process (export_helper, fork + exec), which
- * imports it, decrypts the client's next message and answers. The exported
- * context is unusable here afterwards; nothing leaks (handles, descriptors).
- * Usage: test_export PATH-OF-export_helper.
+ * (socketpair) to a second process, which imports it, decrypts the client's
+ * next message and answers (export_serve.h). The second process is either
+ *   - a fork() of this one, which shares the export key made at load time and
+ *     needs nothing else (the "service hands contexts to forked workers"
+ *     case), or
+ *   - export_helper started with exec(), an unrelated process: both sides
+ *     set the same random key with sspix_set_context_export_key, sent over
+ *     the socket ahead of the blob.
+ * The exported context is unusable here afterwards; nothing leaks (handles,
+ * descriptors). Usage: test_export PATH-OF-export_helper.
  */
 #define SECURITY_WIN32
 #include <security.h>
 
 #include <dirent.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "common/check.h"
 #include "common/handshake.h"
+#include "integration/export_serve.h"
 #include "integration/export_wire.h"
 
 static PSecurityFunctionTableA t;
@@ -31,6 +39,7 @@ static int count_fds(void)
     return n;
 }
 
+/* helper NULL: the second process is a fork() that keeps this process's key. */
 static void run(const char *helper, const char *pkg, const char *alice)
 {
     CredHandle cc, sc;
@@ -54,6 +63,14 @@ static void run(const char *helper, const char *pkg, const char *alice)
     CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
     pid_t pid = fork();
     CHECK(pid >= 0);
+    if (pid == 0 && helper == NULL) {
+        static unsigned char blob[128 * 1024];
+        uint32_t len;
+        close(sv[0]);
+        CHECK(wire_recv(sv[1], blob, sizeof(blob), &len) == 0);
+        export_serve(t, sv[1], pkg, blob, len, alice);
+        _exit(0); /* the parent's objects are the parent's to free */
+    }
     if (pid == 0) {
         if (dup2(sv[1], 3) != 3)
             _exit(120);
@@ -62,11 +79,18 @@ static void run(const char *helper, const char *pkg, const char *alice)
     }
     close(sv[1]);
 
+    if (helper != NULL) {
+        unsigned char key[SSPIX_CONTEXT_EXPORT_KEY_BYTES];
+        CHECK(getrandom(key, sizeof(key), 0) == (ssize_t)sizeof(key));
+        CHECK_SEC(sspix_set_context_export_key(key, sizeof(key)), SEC_E_OK);
+        CHECK(wire_send(sv[0], key, sizeof(key)) == 0);
+    }
     CHECK_SEC(t->ExportSecurityContext(&hs.server, SECPKG_CONTEXT_EXPORT_DELETE_OLD, &packed, &token), SEC_E_OK);
     CHECK(token == NULL);
     CHECK(packed.pvBuffer != NULL && packed.cbBuffer > 100 && packed.cbBuffer < 80 * 1024);
     CHECK(wire_send(sv[0], packed.pvBuffer, packed.cbBuffer) == 0);
     CHECK_SEC(t->FreeContextBuffer(packed.pvBuffer), SEC_E_OK);
+    CHECK_SEC(sspix_set_context_export_key(NULL, 0), SEC_E_OK); /* back to this process's own key */
 
     /* The exported context is gone here (its handle only awaits deletion). */
     unsigned char tok[128], data[64];
@@ -124,6 +148,8 @@ int main(int argc, char **argv)
     int fds = count_fds();
     run(argv[1], "Kerberos", alice);
     run(argv[1], "Negotiate", alice);
+    run(NULL, "Kerberos", alice);
+    run(NULL, "Negotiate", alice);
     CHECK_EQ_INT(count_fds(), fds);
     CHECK_DONE("integration.export");
 }

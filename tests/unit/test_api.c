@@ -243,6 +243,46 @@ static void check_bad_handles(const SecHandle *h)
     CHECK_SEC(ExportSecurityContext(p, 0, &b, &tok), SEC_E_INVALID_HANDLE);
 }
 
+/* TimeStamp <-> Unix seconds saturate at both ends instead of overflowing
+ * (UBSan aborts this program on a signed overflow). */
+static void check_time_extremes(void)
+{
+    TimeStamp ts;
+    const int64_t epoch_s = 11644473600LL; /* 1601-01-01 to 1970-01-01 */
+    CHECK_EQ_INT(sspix_timestamp_to_unix(&(TimeStamp){.QuadPart = 116444736000000000LL}), 0);
+    sspix_unix_to_timestamp(1700000000, &ts);
+    CHECK_EQ_INT(sspix_timestamp_to_unix(&ts), 1700000000);
+    sspix_unix_to_timestamp(-epoch_s, &ts);
+    CHECK_EQ_INT(ts.QuadPart, 0);
+    CHECK_EQ_INT(sspix_timestamp_to_unix(&ts), -epoch_s);
+
+    sspix_unix_to_timestamp(INT64_MAX, &ts);
+    CHECK_EQ_INT(ts.QuadPart, INT64_MAX);
+    sspix_unix_to_timestamp(INT64_MAX - 1, &ts);
+    CHECK_EQ_INT(ts.QuadPart, INT64_MAX);
+    sspix_unix_to_timestamp(INT64_MIN, &ts);
+    CHECK_EQ_INT(ts.QuadPart, INT64_MIN);
+    sspix_unix_to_timestamp(INT64_MIN + 1, &ts);
+    CHECK_EQ_INT(ts.QuadPart, INT64_MIN);
+    sspix_unix_to_timestamp(INT64_MIN / 10000000 - epoch_s - 1, &ts);
+    CHECK_EQ_INT(ts.QuadPart, INT64_MIN);
+    /* The last representable second on each side converts exactly. */
+    sspix_unix_to_timestamp(INT64_MIN / 10000000 - epoch_s, &ts);
+    CHECK_EQ_INT(ts.QuadPart, (INT64_MIN / 10000000) * 10000000);
+    sspix_unix_to_timestamp(INT64_MAX / 10000000 - epoch_s - 1, &ts);
+    CHECK_EQ_INT(ts.QuadPart, (INT64_MAX / 10000000 - 1) * 10000000);
+    CHECK_EQ_INT(sspix_timestamp_to_unix(&ts), INT64_MAX / 10000000 - epoch_s - 1);
+
+    CHECK_EQ_INT(sspix_timestamp_to_unix(&(TimeStamp){.QuadPart = INT64_MAX}), INT64_MAX);
+    CHECK_EQ_INT(sspix_timestamp_to_unix(&(TimeStamp){.QuadPart = INT64_MAX - 1}),
+                 (INT64_MAX - 1) / 10000000 - epoch_s);
+    CHECK_EQ_INT(sspix_timestamp_to_unix(&(TimeStamp){.QuadPart = INT64_MIN}), INT64_MIN / 10000000 - epoch_s);
+    CHECK_EQ_INT(sspix_timestamp_to_unix(&(TimeStamp){.QuadPart = INT64_MIN + 1}), INT64_MIN / 10000000 - epoch_s);
+    CHECK_EQ_INT(sspix_timestamp_to_unix(&(TimeStamp){.QuadPart = 0}), -epoch_s);
+    CHECK_EQ_INT(sspix_timestamp_to_unix(NULL), 0);
+    sspix_unix_to_timestamp(0, NULL); /* no-op */
+}
+
 int main(void)
 {
     check_layouts();
@@ -264,11 +304,6 @@ int main(void)
     CHECK_SEC(DeleteSecurityContext(NULL), SEC_E_INVALID_HANDLE);
     CHECK_SEC(FreeCredentialsHandle(NULL), SEC_E_INVALID_HANDLE);
 
-    CHECK_EQ_INT(sspix_timestamp_to_unix(&(TimeStamp){.QuadPart = 116444736000000000LL}), 0);
-    TimeStamp ts;
-    sspix_unix_to_timestamp(1700000000, &ts);
-    CHECK_EQ_INT(sspix_timestamp_to_unix(&ts), 1700000000);
-    sspix_unix_to_timestamp(INT64_MAX, &ts);
-    CHECK_EQ_INT(ts.QuadPart, INT64_MAX);
+    check_time_extremes();
     CHECK_DONE("unit.api");
 }
