@@ -38,7 +38,6 @@
 
 #define EXIT_USAGE   1
 #define EXIT_STARTUP 2
-#define GRACE_MS     5000
 
 static const char *prog = "sspix-server";
 static enum sspix_svc_log log_target = SSPIX_SVC_LOG_STDERR;
@@ -103,7 +102,12 @@ static void usage(FILE *f)
             "      --max-legs N           handshake tokens, both directions, before refusing more (8)\n"
             "      --max-connections N    open connections; beyond it new ones are closed (10000)\n"
             "      --idle-timeout S       echo mode: close after S seconds without a message (60)\n"
+            "      --message-timeout S    a message begun must be complete within S seconds (30)\n"
+            "      --max-per-address N    open connections from one client address; 0: no limit (1000)\n"
+            "      --shutdown-grace S     SIGTERM: seconds for work in progress to finish (5)\n"
             "      --allow-no-mutual      accept a context without mutual authentication\n"
+            "      --allow-weak-context   accept a context without replay/sequence detection (echo,\n"
+            "                             gss-sample) or without the protection the mode uses\n"
             "      --log stderr|syslog    where the per-connection lines go (stderr)\n"
             "  -c, --config FILE          'key = value' lines, keys as the long options; options win\n"
             "  -t                         check the configuration and credentials, print, exit\n"
@@ -118,7 +122,8 @@ static void usage(FILE *f)
             "\n"
             "Signals: SIGHUP reloads the config file and the credential (with --user, the keys\n"
             "loaded at start-up are kept when NAME cannot read the keytab); SIGTERM/SIGINT stop\n"
-            "accepting, let handshakes in flight finish (up to 5 s) and exit 0.\n"
+            "accepting, let handshakes and messages in flight finish and get their replies (up to\n"
+            "--shutdown-grace), and exit 0; a second SIGTERM/SIGINT closes everything at once.\n"
             "Exit codes: 0 ok, 1 usage or configuration error, 2 credential or start-up error.\n",
             prog);
 }
@@ -137,6 +142,10 @@ enum {
     OPT_PID_FILE,
     OPT_NTLM_USERS,
     OPT_USER,
+    OPT_SHUTDOWN_GRACE,
+    OPT_MESSAGE_TIMEOUT,
+    OPT_MAX_PER_ADDRESS,
+    OPT_ALLOW_WEAK_CONTEXT,
 };
 
 static const struct option long_opts[] = {
@@ -161,6 +170,10 @@ static const struct option long_opts[] = {
     {"pid-file", required_argument, NULL, OPT_PID_FILE},
     {"ntlm-users", required_argument, NULL, OPT_NTLM_USERS},
     {"user", required_argument, NULL, OPT_USER},
+    {"shutdown-grace", required_argument, NULL, OPT_SHUTDOWN_GRACE},
+    {"message-timeout", required_argument, NULL, OPT_MESSAGE_TIMEOUT},
+    {"max-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS},
+    {"allow-weak-context", no_argument, NULL, OPT_ALLOW_WEAK_CONTEXT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -215,11 +228,56 @@ struct run_as {
     bool dropped;
 };
 
-/* Where MIT's default replay cache ("dfl:") writes: KRB5RCACHEDIR, else /var/tmp. */
+/* Where MIT's replay cache writes: the directory of a file2:PATH in
+ * KRB5RCACHENAME, else (the default "dfl:") KRB5RCACHEDIR, else /var/tmp. */
 static const char *rcache_dir(void)
 {
+    static char dir[4096];
+    const char *name = getenv("KRB5RCACHENAME");
+    if (name != NULL && strncmp(name, "file2:", 6) == 0 && strchr(name + 6, '/') != NULL) {
+        snprintf(dir, sizeof(dir), "%s", name + 6);
+        char *slash = strrchr(dir, '/');
+        if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+        return dir;
+    }
     const char *d = getenv("KRB5RCACHEDIR");
     return d && *d ? d : "/var/tmp";
+}
+
+/* False when no handshake will write a replay cache: NTLM only, or the
+ * environment turns the cache off. */
+static bool rcache_in_use(const sspix_svc_config *c)
+{
+    const char *type = getenv("KRB5RCACHETYPE"), *name = getenv("KRB5RCACHENAME");
+    if (c->package != NULL && strcmp(c->package, "NTLM") == 0)
+        return false;
+    if (name != NULL && *name != '\0')
+        return strncmp(name, "none:", 5) != 0;
+    return type == NULL || strcmp(type, "none") != 0;
+}
+
+/* Can this process create a file in the replay cache directory? Every
+ * Kerberos handshake does; without it each one fails after start-up. */
+static int rcache_probe(const char *who, char *err, size_t errlen)
+{
+    char probe[4096];
+    int n = snprintf(probe, sizeof(probe), "%s/.sspix-server-probe-XXXXXX", rcache_dir());
+    int fd = n > 0 && (size_t)n < sizeof(probe) ? mkstemp(probe) : -1;
+    if (fd < 0) {
+        int e = errno;
+        snprintf(err, errlen,
+                 "the replay cache directory %s is not writable by %s (%s), so every Kerberos handshake would "
+                 "fail: make it writable (mode 1777, as /var/tmp), or point KRB5RCACHEDIR at a directory %s can "
+                 "write",
+                 rcache_dir(), who, strerror(e), who);
+        return -1;
+    }
+    close(fd);
+    unlink(probe);
+    return 0;
 }
 
 /* Resolve --user NAME before anything is acquired. Returns 0 or -1 with err. */
@@ -299,19 +357,7 @@ static int run_as_drop(struct run_as *r, char *err, size_t errlen)
         }
     }
 
-    char probe[4096];
-    int n = snprintf(probe, sizeof(probe), "%s/.sspix-server-probe-XXXXXX", rcache_dir());
-    int fd = n > 0 && (size_t)n < sizeof(probe) ? mkstemp(probe) : -1;
-    if (fd < 0) {
-        snprintf(err, errlen,
-                 "the replay cache directory %s is not writable by %s (%s): make it writable (mode 1777, as "
-                 "/var/tmp), or point KRB5RCACHEDIR at a directory %s can write",
-                 rcache_dir(), r->name, strerror(errno), r->name);
-        return -1;
-    }
-    close(fd);
-    unlink(probe);
-    return 0;
+    return rcache_probe(r->name, err, errlen);
 }
 
 /* -t: try the drop in a child and report; the parent keeps its privileges. */
@@ -447,10 +493,11 @@ static void reload(sspix_engine *e, const sspix_svc_config *cli, const char *pat
     }
     if (next.port != cur->port || (next.bind == NULL) != (cur->bind == NULL) ||
         (next.bind && strcmp(next.bind, cur->bind) != 0) || next.threads != cur->threads || next.log != cur->log ||
-        !same_str(next.user, cur->user))
-        say("reload: port, bind, threads, log and user take effect only after a restart");
+        !same_str(next.user, cur->user) || next.shutdown_grace != cur->shutdown_grace)
+        say("reload: port, bind, threads, log, user and shutdown-grace take effect only after a restart");
     sspix_engine_set_cred(e, cred);
     sspix_engine_set_max_connections(e, next.max_connections);
+    sspix_engine_set_max_per_address(e, next.max_per_address);
     sspix_svc_cred_unref(*running);
     *running = cred; /* our reference; the engine holds its own */
     say("reloaded: %s, mode %s, principal %s in %s%s", next.package, next.mode == SSPIX_SVC_ECHO ? "echo" : "greet",
@@ -458,6 +505,7 @@ static void reload(sspix_engine *e, const sspix_svc_config *cli, const char *pat
     /* Keep the start-up values of what cannot change. */
     next.port = cur->port;
     next.threads = cur->threads;
+    next.shutdown_grace = cur->shutdown_grace;
     next.log = cur->log;
     char *user = next.user;
     next.user = cur->user;
@@ -500,6 +548,13 @@ int main(int argc, char **argv)
         case OPT_PID_FILE: key = "pid-file"; break;
         case OPT_NTLM_USERS: key = "ntlm-users"; break;
         case OPT_USER: key = "user"; break;
+        case OPT_SHUTDOWN_GRACE: key = "shutdown-grace"; break;
+        case OPT_MESSAGE_TIMEOUT: key = "message-timeout"; break;
+        case OPT_MAX_PER_ADDRESS: key = "max-per-address"; break;
+        case OPT_ALLOW_WEAK_CONTEXT:
+            key = "allow-weak-context";
+            optarg = (char *)"yes";
+            break;
         case 'c': config_path = optarg; break;
         case 't': check_only = true; break;
         case OPT_DAEMON: daemon_mode = true; break;
@@ -546,6 +601,20 @@ int main(int argc, char **argv)
         sspix_svc_config_free(&cli);
         return EXIT_STARTUP;
     }
+    /* Without --user this process serves as it is; with --user the drop (or
+     * its check under -t) probes as NAME. */
+    if (ras.name == NULL && rcache_in_use(&cfg)) {
+        struct passwd *pw = getpwuid(geteuid());
+        char who[128];
+        snprintf(who, sizeof(who), "%s (uid %ld)", pw ? pw->pw_name : "this user", (long)geteuid());
+        if (rcache_probe(who, err, sizeof(err)) < 0) {
+            say("%s", err);
+            sspix_svc_cred_unref(cred);
+            sspix_svc_config_free(&cfg);
+            sspix_svc_config_free(&cli);
+            return EXIT_STARTUP;
+        }
+    }
     const char *bind_text = cfg.bind ? cfg.bind : "::";
     if (check_only) {
         printf("%s: configuration OK: would listen on %s%s%s:%u (%s, mode %s, %u threads, principal %s in %s)\n", prog,
@@ -573,7 +642,8 @@ int main(int argc, char **argv)
         .port = cfg.port,
         .threads = cfg.threads,
         .max_connections = cfg.max_connections,
-        .grace_ms = GRACE_MS,
+        .max_per_address = cfg.max_per_address,
+        .grace_ms = cfg.shutdown_grace * 1000u,
         .log = log_line,
     };
     sspix_engine *e;
@@ -632,11 +702,22 @@ int main(int argc, char **argv)
             reload(e, &cli, config_path, &cfg, &ras, &running);
             continue;
         }
-        say("%s: stopping; handshakes in flight get up to %d s", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-            GRACE_MS / 1000);
+        say("%s: stopping; handshakes and messages in flight get up to %u s to finish (send it again to stop now)",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg.shutdown_grace);
         break;
     }
     sspix_engine_stop(e);
+    /* While the stop runs, a second SIGTERM/SIGINT cuts it short; SIGHUP is ignored. */
+    bool cut = false;
+    while (!sspix_engine_done(e)) {
+        struct timespec tick = {0, 50 * 1000 * 1000};
+        int sig = sigtimedwait(&sigs, NULL, &tick);
+        if (!cut && (sig == SIGTERM || sig == SIGINT)) {
+            say("%s again: closing every connection now", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            sspix_engine_stop_now(e);
+            cut = true;
+        }
+    }
     sspix_engine_wait(e);
     sspix_engine_free(e);
     sspix_svc_cred_unref(running);

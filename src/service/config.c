@@ -28,6 +28,10 @@ static const char *const key_names[SSPIX_KEY_COUNT] = {
     [SSPIX_KEY_PID_FILE] = "pid-file",
     [SSPIX_KEY_NTLM_USERS] = "ntlm-users",
     [SSPIX_KEY_USER] = "user",
+    [SSPIX_KEY_SHUTDOWN_GRACE] = "shutdown-grace",
+    [SSPIX_KEY_MESSAGE_TIMEOUT] = "message-timeout",
+    [SSPIX_KEY_MAX_PER_ADDRESS] = "max-per-address",
+    [SSPIX_KEY_ALLOW_WEAK_CONTEXT] = "allow-weak-context",
 };
 
 void sspix_svc_config_init(sspix_svc_config *c)
@@ -42,6 +46,9 @@ void sspix_svc_config_init(sspix_svc_config *c)
     c->max_legs = 8;
     c->max_connections = 10000;
     c->idle_timeout = 60;
+    c->shutdown_grace = 5;
+    c->message_timeout = 30;
+    c->max_per_address = 1000;
     c->log = SSPIX_SVC_LOG_STDERR;
 }
 
@@ -254,6 +261,30 @@ int sspix_svc_config_set(sspix_svc_config *c, const char *key, const char *value
         if (*value == '\0' || set_str(&c->user, value) < 0)
             why = "expected a user name";
         break;
+    case SSPIX_KEY_SHUTDOWN_GRACE:
+        if (parse_uint(value, 0, 3600, &x) < 0)
+            why = "expected seconds, 0-3600";
+        else
+            c->shutdown_grace = (unsigned)x;
+        break;
+    case SSPIX_KEY_MESSAGE_TIMEOUT:
+        if (parse_uint(value, 1, 3600, &x) < 0)
+            why = "expected seconds, 1-3600";
+        else
+            c->message_timeout = (unsigned)x;
+        break;
+    case SSPIX_KEY_MAX_PER_ADDRESS:
+        if (parse_uint(value, 0, 10000000, &x) < 0)
+            why = "expected a number of connections, 0-10000000 (0: no limit)";
+        else
+            c->max_per_address = (unsigned)x;
+        break;
+    case SSPIX_KEY_ALLOW_WEAK_CONTEXT:
+        if (*value == '\0' && from_cli)
+            c->allow_weak_context = true;
+        else if (parse_bool(value, &c->allow_weak_context) < 0)
+            why = "expected yes or no";
+        break;
     case SSPIX_KEY_COUNT: break;
     }
     if (why != NULL) {
@@ -331,4 +362,6 @@ void sspix_svc_config_limits(const sspix_svc_config *c, struct sspix_svc_limits 
     out->proto = c->proto;
     out->handshake_ms = c->handshake_timeout * 1000u;
     out->idle_ms = c->idle_timeout * 1000u;
+    out->message_ms = c->message_timeout * 1000u;
+    out->allow_weak_context = c->allow_weak_context;
 }

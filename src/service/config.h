@@ -43,6 +43,10 @@ enum sspix_svc_key {
     SSPIX_KEY_PID_FILE,
     SSPIX_KEY_NTLM_USERS,
     SSPIX_KEY_USER,
+    SSPIX_KEY_SHUTDOWN_GRACE,
+    SSPIX_KEY_MESSAGE_TIMEOUT,
+    SSPIX_KEY_MAX_PER_ADDRESS,
+    SSPIX_KEY_ALLOW_WEAK_CONTEXT,
     SSPIX_KEY_COUNT
 };
 
@@ -64,9 +68,13 @@ typedef struct sspix_svc_config {
     bool allow_no_mutual;
     enum sspix_svc_log log;
     char *pid_file;
-    char *ntlm_users; /* NULL: no NTLM users file (NTLM, and NTLM inside Negotiate, not offered) */
-    char *user;       /* NULL: keep running as started; else drop to this account after binding */
-    uint32_t given;   /* bit (1u << key): set on the command line */
+    char *ntlm_users;         /* NULL: no NTLM users file (NTLM, and NTLM inside Negotiate, not offered) */
+    char *user;               /* NULL: keep running as started; else drop to this account after binding */
+    unsigned shutdown_grace;  /* seconds, 5: how long SIGTERM lets work in progress finish */
+    unsigned message_timeout; /* seconds, 30: a frame begun after the handshake must be complete by then */
+    unsigned max_per_address; /* 1000: open connections from one client address (0: no limit) */
+    bool allow_weak_context;  /* accept a context without replay/sequence detection */
+    uint32_t given;           /* bit (1u << key): set on the command line */
 } sspix_svc_config;
 
 /* Defaults. Allocates nothing. */

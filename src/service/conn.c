@@ -5,10 +5,13 @@
  */
 #include "service/conn.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* What every handshake asks for (the issue's list). ASC_REQ_ALLOCATE_MEMORY
  * only changes who allocates the output token: the package allocates one of
@@ -169,6 +172,40 @@ static int sspi_failed(sspix_conn *c, SECURITY_STATUS st)
     return SSPIX_ERR_AUTH;
 }
 
+/* True when this process cannot open a few more descriptors right now. */
+static bool short_of_descriptors(void)
+{
+    int fds[4], n = 0;
+    bool short_of = false;
+    for (; n < 4; n++) {
+        fds[n] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fds[n] < 0) {
+            short_of = errno == EMFILE || errno == ENFILE;
+            break;
+        }
+    }
+    while (n-- > 0)
+        close(fds[n]);
+    return short_of;
+}
+
+/* A handshake failed while the process was out of descriptors: the library's
+ * message (often "key not available" for a keytab it could not open) hides
+ * the cause, so name it. */
+static int accept_failed(sspix_conn *c, SECURITY_STATUS st, int err)
+{
+    if (err != EMFILE && err != ENFILE && !short_of_descriptors())
+        return sspi_failed(c, st);
+    char why[768];
+    snprintf(why, sizeof(why),
+             "%s (the process is out of file descriptors, so the keytab, replay cache or krb5.conf could "
+             "not be opened: raise RLIMIT_NOFILE (ulimit -n, LimitNOFILE=) or lower --max-connections)",
+             sspix_last_error());
+    c->status = st;
+    sspix_conn_fail(c, "no_descriptors", why);
+    return SSPIX_ERR_AUTH;
+}
+
 int sspix_conn_finish(sspix_conn *c)
 {
     retire(c);
@@ -303,6 +340,44 @@ fail:
     return sspi_failed(c, st);
 }
 
+/*
+ * What the session relies on, from the ASC_RET flags the context really has
+ * (ASC_REQ flags are requests: a client may leave any of them out).
+ *
+ * Where the server processes client messages (echo mode, the gss-sample
+ * protocol), a replayed message must be refused: that takes replay or
+ * sequence detection, either of which makes DecryptMessage fail on a
+ * duplicate. NTLM reports neither, but a connection-oriented NTLM context
+ * with signing numbers every message and verifies the number, so there
+ * integrity stands for sequence detection. The Microsoft framing encrypts
+ * (confidentiality); the gss-sample protocol signs (integrity).
+ */
+static int check_strength(sspix_conn *c)
+{
+    const struct sspix_svc_limits *l = &c->cred->limits;
+    bool gss = l->proto == SSPIX_SVC_PROTO_GSS;
+    bool reads_messages = gss || l->mode == SSPIX_SVC_ECHO;
+    bool ntlm = c->package != NULL && strcmp(c->package, "NTLM") == 0;
+    ULONG a = c->attrs;
+    const char *missing = NULL;
+    if (reads_messages && !(a & (ASC_RET_REPLAY_DETECT | ASC_RET_SEQUENCE_DETECT)) &&
+        !(ntlm && (a & ASC_RET_INTEGRITY)))
+        missing = "neither replay nor sequence detection (a replayed message would be processed again)";
+    else if (!gss && !(a & ASC_RET_CONFIDENTIALITY))
+        missing = "no confidentiality (messages could not be encrypted)";
+    else if (gss && !(a & ASC_RET_INTEGRITY))
+        missing = "no integrity protection (messages could not be signed)";
+    if (missing == NULL)
+        return 0;
+    char why[256];
+    snprintf(why, sizeof(why),
+             "the client's context has %s (ASC_RET flags 0x%lx); it must request them, or start the server with "
+             "--allow-weak-context",
+             missing, (unsigned long)a);
+    sspix_conn_fail(c, "weak_context", why);
+    return SSPIX_ERR_AUTH;
+}
+
 int sspix_conn_accept(sspix_conn *c, const uint8_t *token, size_t len, void **out, size_t *out_len, bool *done)
 {
     PSecurityFunctionTableA t = c->cred->sspi;
@@ -323,13 +398,15 @@ int sspix_conn_accept(sspix_conn *c, const uint8_t *token, size_t len, void **ou
     SecBuffer ib = {(ULONG)len, SECBUFFER_TOKEN, (void *)token};
     SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
     SecBufferDesc in = {SECBUFFER_VERSION, 1, &ib}, outd = {SECBUFFER_VERSION, 1, &ob};
+    errno = 0;
     st = t->AcceptSecurityContext(&c->cred->handle, c->have_ctx ? &c->ctx : NULL, &in, CONN_ASC_REQ,
                                   SECURITY_NATIVE_DREP, &c->ctx, &outd, &c->attrs, &expiry);
+    int err = errno;
     c->status = st;
     if (!SEC_SUCCESS(st)) {
         if (ob.pvBuffer != NULL)
             t->FreeContextBuffer(ob.pvBuffer);
-        return sspi_failed(c, st);
+        return accept_failed(c, st, err);
     }
     c->have_ctx = true;
 
@@ -362,6 +439,8 @@ int sspix_conn_accept(sspix_conn *c, const uint8_t *token, size_t len, void **ou
             sspix_conn_fail(c, "no_mutual", "the context was established without mutual authentication");
         r = SSPIX_ERR_AUTH;
     }
+    if (r == 0 && !c->cred->limits.allow_weak_context)
+        r = check_strength(c);
     if (r < 0) {
         sspix_conn_free_token(c, *out);
         *out = NULL;

@@ -66,10 +66,16 @@ struct sspix_svc_limits {
     uint32_t max_message; /* largest echo plaintext, bytes */
     uint32_t max_legs;    /* tokens exchanged (both directions) before another client token is refused */
     bool allow_no_mutual; /* accept a context without ASC_RET_MUTUAL_AUTH */
+    /* Accept a context that lacks what the session relies on: replay or
+     * sequence detection where client messages are processed (echo, the
+     * gss-sample protocol), confidentiality where the server encrypts (the
+     * Microsoft framing), integrity for the gss-sample MICs. */
+    bool allow_weak_context;
     enum sspix_svc_mode mode;
     enum sspix_svc_proto proto;
     unsigned handshake_ms; /* the engine's handshake deadline (conn.c does not use it) */
     unsigned idle_ms;      /* the engine's idle timeout in echo mode */
+    unsigned message_ms;   /* the engine's per-frame deadline after the handshake (not re-armed by partial reads) */
 };
 
 /*

@@ -3,7 +3,9 @@
 #include "service/engine.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +31,30 @@
 #define READ_CHUNK (16u * 1024u)
 /* Pause after EMFILE/ENFILE before accepting again. */
 #define ACCEPT_PAUSE_MS 100
+/* After a graceful end (reply sent, FIN sent), how long the peer's remaining
+ * input is read and dropped before the close, so that a close with unread
+ * input does not turn into a reset that could destroy the reply. */
+#define LINGER_MS 2000
+/* Refusal log lines: a burst per window, then one summary line per window. */
+#define REFUSE_WINDOW_MS 10000
+#define REFUSE_BURST     5
+/* Descriptors kept free below RLIMIT_NOFILE for what a handshake opens
+ * (keytab, replay cache, krb5.conf, DNS, syslog): a base plus some per
+ * thread, since every worker can be inside AcceptSecurityContext at once. */
+#define FD_RESERVE_BASE       32
+#define FD_RESERVE_PER_THREAD 8
+/* Buckets of the per-address connection count. */
+#define ADDR_BUCKETS 1024
+
+enum refusal { REF_MAX_CONNECTIONS, REF_PER_ADDRESS, REF_NO_DESCRIPTORS, REF_NOMEM, REF_COUNT };
+static const char *const refusal_names[REF_COUNT] = {"max_connections", "per_address_limit", "no_descriptors", "nomem"};
+
+/* Open connections from one client address (IPv4 as ::ffff:a.b.c.d). */
+struct addr_ent {
+    struct addr_ent *next;
+    uint8_t key[16];
+    unsigned n;
+};
 
 struct worker;
 
@@ -37,8 +64,12 @@ struct sconn {
     struct worker *w;
     int fd;
     bool reading, writing;
+    bool in_frame;       /* a frame has begun after the handshake: the message deadline runs */
+    uint32_t frame_mark; /* messages completed when that deadline was armed */
+    bool draining;       /* reply sent and FIN sent: input is read and dropped until EOF */
     struct event rev, wev, tev;
     struct timespec start;
+    uint8_t addr[16];
     char peer[56];
 };
 
@@ -48,10 +79,12 @@ struct worker {
     pthread_t tid;
     bool started;
     int lfd, efd;
-    struct event lev, nev, pause_ev, grace_ev;
+    int spare_fd; /* given up to accept-and-refuse when accept(2) says EMFILE */
+    struct event lev, nev, pause_ev, grace_ev, refuse_ev;
     bool listening, stopping;
-    sspix_svc_cred *cred; /* this worker's reference to the current generation */
-    struct sconn **table; /* GetEntry: connection by socket */
+    struct timespec emfile_logged; /* last "out of descriptors" line of this worker */
+    sspix_svc_cred *cred;          /* this worker's reference to the current generation */
+    struct sconn **table;          /* GetEntry: connection by socket */
     size_t table_cap, nconns;
     uint8_t rbuf[READ_CHUNK];
 };
@@ -62,10 +95,21 @@ struct sspix_engine {
     pthread_mutex_t lock; /* guards cred */
     sspix_svc_cred *cred;
     atomic_uint conns;
-    atomic_uint max_conns;
-    atomic_bool stopping;
+    atomic_uint max_conns; /* in force: the asked one, capped by fd_cap */
+    atomic_uint max_per_addr;
+    atomic_bool stopping, stop_now;
+    atomic_uint running; /* workers that have not returned yet */
+    unsigned fd_cap;     /* connections RLIMIT_NOFILE leaves room for (0: no cap) */
+    unsigned long nofile;
     unsigned nworkers;
     struct worker *workers;
+    pthread_mutex_t addr_lock;
+    struct addr_ent *addrs[ADDR_BUCKETS];
+    pthread_mutex_t ref_lock; /* guards the refusal window */
+    bool ref_window;
+    struct timespec ref_start;
+    unsigned ref_logged;
+    unsigned ref_suppressed[REF_COUNT];
 };
 
 static void logf_line(sspix_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -79,11 +123,27 @@ static void logf_line(sspix_engine *e, const char *fmt, ...)
     e->o.log(e->o.log_arg, line);
 }
 
+static double ms_between(const struct timespec *t0, const struct timespec *t)
+{
+    return (double)(t->tv_sec - t0->tv_sec) * 1e3 + (double)(t->tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 static double ms_since(const struct timespec *t0)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+    return ms_between(t0, &t);
+}
+
+static void addr_key(const struct sockaddr_storage *ss, uint8_t key[16])
+{
+    memset(key, 0, 16);
+    if (ss->ss_family == AF_INET) {
+        key[10] = key[11] = 0xff;
+        memcpy(key + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+    } else if (ss->ss_family == AF_INET6) {
+        memcpy(key, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+    }
 }
 
 static void format_peer(const struct sockaddr_storage *ss, char *buf, size_t cap)
@@ -108,6 +168,125 @@ static void format_peer(const struct sockaddr_storage *ss, char *buf, size_t cap
     } else {
         snprintf(buf, cap, "unknown");
     }
+}
+
+/* ---- per-address counts -------------------------------------------------- */
+
+static unsigned addr_bucket(const uint8_t key[16])
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (int i = 0; i < 16; i++)
+        h = (h ^ key[i]) * 16777619u;
+    return h % ADDR_BUCKETS;
+}
+
+/* Count one more connection from key: 0, REF_PER_ADDRESS or REF_NOMEM. */
+static int addr_take(sspix_engine *e, const uint8_t key[16])
+{
+    unsigned max = atomic_load_explicit(&e->max_per_addr, memory_order_relaxed);
+    struct addr_ent **head = &e->addrs[addr_bucket(key)], *a;
+    int r = 0;
+    pthread_mutex_lock(&e->addr_lock);
+    for (a = *head; a != NULL && memcmp(a->key, key, 16) != 0; a = a->next)
+        ;
+    if (a != NULL && max != 0 && a->n >= max) {
+        r = REF_PER_ADDRESS;
+    } else if (a == NULL && (a = calloc(1, sizeof(*a))) == NULL) {
+        r = REF_NOMEM;
+    } else {
+        if (a->n == 0) {
+            memcpy(a->key, key, 16);
+            a->next = *head;
+            *head = a;
+        }
+        a->n++;
+    }
+    pthread_mutex_unlock(&e->addr_lock);
+    return r;
+}
+
+static void addr_put(sspix_engine *e, const uint8_t key[16])
+{
+    struct addr_ent **pp = &e->addrs[addr_bucket(key)];
+    pthread_mutex_lock(&e->addr_lock);
+    while (*pp != NULL && memcmp((*pp)->key, key, 16) != 0)
+        pp = &(*pp)->next;
+    if (*pp != NULL && --(*pp)->n == 0) {
+        struct addr_ent *a = *pp;
+        *pp = a->next;
+        free(a);
+    }
+    pthread_mutex_unlock(&e->addr_lock);
+}
+
+/* ---- refusal log lines -------------------------------------------------- */
+
+/* The summary of the window's suppressed lines, if any; ref_lock held. */
+static void refusal_flush_locked(sspix_engine *e, const struct timespec *now)
+{
+    unsigned total = 0;
+    for (int r = 0; r < REF_COUNT; r++)
+        total += e->ref_suppressed[r];
+    if (total > 0)
+        logf_line(e,
+                  "refused %u more connections in the last %.0f s without a line each: max_connections=%u "
+                  "per_address_limit=%u no_descriptors=%u nomem=%u (limits: max-connections %u, "
+                  "max-per-address %u)",
+                  total, ms_between(&e->ref_start, now) / 1e3, e->ref_suppressed[REF_MAX_CONNECTIONS],
+                  e->ref_suppressed[REF_PER_ADDRESS], e->ref_suppressed[REF_NO_DESCRIPTORS],
+                  e->ref_suppressed[REF_NOMEM], atomic_load(&e->max_conns), atomic_load(&e->max_per_addr));
+    memset(e->ref_suppressed, 0, sizeof(e->ref_suppressed));
+}
+
+static void refusal_flush(sspix_engine *e, bool force)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&e->ref_lock);
+    if (e->ref_window && (force || ms_between(&e->ref_start, &now) >= REFUSE_WINDOW_MS)) {
+        refusal_flush_locked(e, &now);
+        e->ref_window = false;
+    }
+    pthread_mutex_unlock(&e->ref_lock);
+}
+
+static void on_refuse_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    (void)fd, (void)what;
+    refusal_flush(w->e, false);
+}
+
+/* Whether this refusal gets its own line; otherwise it is counted. */
+static bool refusal_admit(struct worker *w, enum refusal r)
+{
+    sspix_engine *e = w->e;
+    struct timespec now;
+    bool admit;
+    double left = 0;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&e->ref_lock);
+    if (!e->ref_window || ms_between(&e->ref_start, &now) >= REFUSE_WINDOW_MS) {
+        refusal_flush_locked(e, &now);
+        e->ref_window = true;
+        e->ref_start = now;
+        e->ref_logged = 0;
+    }
+    admit = e->ref_logged < REFUSE_BURST;
+    if (admit)
+        e->ref_logged++;
+    else
+        e->ref_suppressed[r]++;
+    left = REFUSE_WINDOW_MS - ms_between(&e->ref_start, &now);
+    pthread_mutex_unlock(&e->ref_lock);
+    if (!admit && !evtimer_pending(&w->refuse_ev, NULL)) {
+        struct timeval tv;
+        unsigned ms = left > 0 ? (unsigned)left + 1 : 1;
+        tv.tv_sec = ms / 1000;
+        tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+        evtimer_add(&w->refuse_ev, &tv);
+    }
+    return admit;
 }
 
 /* ---- connections ------------------------------------------------------------ */
@@ -136,6 +315,7 @@ static void conn_close(struct sconn *sc)
     close(sc->fd);
     if ((size_t)sc->fd < w->table_cap)
         w->table[sc->fd] = NULL;
+    addr_put(w->e, sc->addr);
     sspix_conn_free(&sc->c);
     free(sc);
     w->nconns--;
@@ -159,6 +339,36 @@ static void want_write(struct sconn *sc, bool on)
     else if (!on && sc->writing)
         event_del(&sc->wev);
     sc->writing = on;
+}
+
+static void arm_timer(struct sconn *sc, unsigned ms)
+{
+    struct timeval tv;
+    ms_to_tv(ms, &tv);
+    event_add(&sc->tev, &tv);
+}
+
+/* True when nothing is in progress: past the handshake, no frame begun, no
+ * output waiting. */
+static bool conn_at_rest(const struct sconn *sc)
+{
+    size_t pending;
+    sspix_conn_pending(&sc->c, &pending);
+    return !sspix_conn_in_handshake(&sc->c) && !sspix_conn_closing(&sc->c) && pending == 0 &&
+           sspix_framedec_buffered(&sc->c.dec) == 0;
+}
+
+/* Stopping, and this connection has nothing in progress: FIN now, read and
+ * drop what the peer still sends until its EOF (or LINGER_MS), then close. */
+static void conn_graceful_end(struct sconn *sc)
+{
+    sspix_conn_abort(&sc->c, "shutdown");
+    shutdown(sc->fd, SHUT_WR);
+    sc->draining = true;
+    sc->in_frame = false;
+    want_write(sc, false);
+    want_read(sc, true);
+    arm_timer(sc, LINGER_MS);
 }
 
 /* Send what the state machine produced; then close, or wait for input. Reading
@@ -189,6 +399,10 @@ static void conn_flush(struct sconn *sc)
         conn_close(sc);
         return;
     }
+    if (sc->w->stopping && conn_at_rest(sc)) {
+        conn_graceful_end(sc);
+        return;
+    }
     want_read(sc, true);
 }
 
@@ -196,7 +410,10 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
     struct sconn *sc = arg;
     (void)fd, (void)what;
-    sspix_conn_abort(&sc->c, sspix_conn_in_handshake(&sc->c) ? "deadline" : "idle");
+    if (!sc->draining)
+        sspix_conn_abort(&sc->c, sspix_conn_in_handshake(&sc->c) ? "deadline"
+                                 : sc->in_frame                  ? "message_deadline"
+                                                                 : "idle");
     conn_close(sc);
 }
 
@@ -216,8 +433,14 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
             return;
-        sspix_conn_abort(&sc->c, errno == ECONNRESET ? "reset" : "io_error");
+        if (!sc->draining)
+            sspix_conn_abort(&sc->c, errno == ECONNRESET ? "reset" : "io_error");
         conn_close(sc);
+        return;
+    }
+    if (sc->draining) { /* after our FIN: drop input, close at the peer's EOF */
+        if (n == 0)
+            conn_close(sc);
         return;
     }
     if (n == 0)
@@ -233,11 +456,22 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
     }
 
     if (!sspix_conn_in_handshake(&sc->c) && !sspix_conn_closing(&sc->c)) {
-        /* Echo session: the handshake deadline becomes an idle timeout,
-         * restarted by every read. */
-        struct timeval tv;
-        ms_to_tv(sc->c.cred->limits.idle_ms, &tv);
-        event_add(&sc->tev, &tv);
+        /* After the handshake: between frames the idle timeout runs,
+         * restarted when a frame is complete; once a frame has begun, the
+         * message deadline runs, and bytes trickling in do not restart it. */
+        if (sspix_framedec_buffered(&sc->c.dec) > 0) {
+            /* A new frame (one that began after the last complete one) gets
+             * its own deadline; a frame still incomplete keeps its own. */
+            if (!sc->in_frame || sc->frame_mark != sc->c.messages) {
+                sc->in_frame = true;
+                sc->frame_mark = sc->c.messages;
+                arm_timer(sc,
+                          sc->c.cred->limits.message_ms ? sc->c.cred->limits.message_ms : sc->c.cred->limits.idle_ms);
+            }
+        } else {
+            sc->in_frame = false;
+            arm_timer(sc, sc->c.cred->limits.idle_ms);
+        }
     }
     conn_flush(sc);
 }
@@ -259,37 +493,51 @@ static int table_put(struct worker *w, struct sconn *sc)
     return 0;
 }
 
-static void refuse(struct worker *w, int fd, const struct sockaddr_storage *ss, const char *why)
+static void refuse(struct worker *w, int fd, const struct sockaddr_storage *ss, enum refusal why)
 {
     char peer[56];
     format_peer(ss, peer, sizeof(peer));
+    /* Counted before the close, so that whoever sees the close sees it counted. */
+    if (refusal_admit(w, why))
+        logf_line(w->e, "peer=%s client=- package=%s mutual=no legs=0 outcome=%s ms=0.0", peer, w->cred->package,
+                  refusal_names[why]);
     close(fd);
-    logf_line(w->e, "peer=%s client=- package=%s mutual=no legs=0 outcome=%s ms=0.0", peer, w->cred->package, why);
 }
 
 static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *ss)
 {
     sspix_engine *e = w->e;
+    uint8_t key[16];
     unsigned max = atomic_load_explicit(&e->max_conns, memory_order_relaxed);
     if (atomic_fetch_add_explicit(&e->conns, 1, memory_order_relaxed) >= max) {
         atomic_fetch_sub_explicit(&e->conns, 1, memory_order_relaxed);
-        refuse(w, fd, ss, "max_connections");
+        refuse(w, fd, ss, REF_MAX_CONNECTIONS);
+        return;
+    }
+    addr_key(ss, key);
+    int r = addr_take(e, key);
+    if (r != 0) {
+        atomic_fetch_sub_explicit(&e->conns, 1, memory_order_relaxed);
+        refuse(w, fd, ss, (enum refusal)r);
         return;
     }
     struct sconn *sc = calloc(1, sizeof(*sc));
     if (sc == NULL) {
+        addr_put(e, key);
         atomic_fetch_sub_explicit(&e->conns, 1, memory_order_relaxed);
-        refuse(w, fd, ss, "nomem");
+        refuse(w, fd, ss, REF_NOMEM);
         return;
     }
     sc->w = w;
     sc->fd = fd;
+    memcpy(sc->addr, key, 16);
     clock_gettime(CLOCK_MONOTONIC, &sc->start);
     format_peer(ss, sc->peer, sizeof(sc->peer));
     if (table_put(w, sc) < 0) {
         free(sc);
+        addr_put(e, key);
         atomic_fetch_sub_explicit(&e->conns, 1, memory_order_relaxed);
-        refuse(w, fd, ss, "nomem");
+        refuse(w, fd, ss, REF_NOMEM);
         return;
     }
     int one = 1;
@@ -316,9 +564,32 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            int err = errno;
+            if ((err == EMFILE || err == ENFILE) && w->spare_fd >= 0) {
+                /* Give up the spare descriptor to take the connection off the
+                 * backlog and refuse it: the client learns now instead of
+                 * waiting for a slot that may never come. */
+                close(w->spare_fd);
+                sl = sizeof(ss);
+                fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd >= 0)
+                    refuse(w, fd, &ss, REF_NO_DESCRIPTORS);
+                w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (fd >= 0)
+                    continue;
+            }
+            if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
                 /* Out of descriptors: stop accepting for a moment rather than spin. */
-                logf_line(w->e, "accept: %s; pausing %d ms", strerror(errno), ACCEPT_PAUSE_MS);
+                struct timespec now;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                if (w->emfile_logged.tv_sec == 0 || ms_between(&w->emfile_logged, &now) >= REFUSE_WINDOW_MS) {
+                    w->emfile_logged = now;
+                    logf_line(w->e, "accept: %s (%u connections open, RLIMIT_NOFILE %lu): pausing %d ms; %s",
+                              strerror(err), atomic_load(&w->e->conns), w->e->nofile, ACCEPT_PAUSE_MS,
+                              err == EMFILE ? "raise the descriptor limit (ulimit -n, LimitNOFILE=) or lower "
+                                              "--max-connections"
+                                            : "the system is short of descriptors or memory");
+                }
                 struct timeval tv;
                 ms_to_tv(ACCEPT_PAUSE_MS, &tv);
                 event_del(&w->lev);
@@ -340,15 +611,11 @@ static void on_pause_end(evutil_socket_t fd, short what, void *arg)
 
 /* ---- stop and reload ------------------------------------------------------ */
 
-static void close_all(struct worker *w, bool only_idle, const char *reason)
+static void close_all(struct worker *w, const char *reason)
 {
     for (size_t fd = 0; fd < w->table_cap; fd++) {
         struct sconn *sc = w->table[fd];
-        size_t pending;
         if (sc == NULL)
-            continue;
-        sspix_conn_pending(&sc->c, &pending);
-        if (only_idle && (sspix_conn_in_handshake(&sc->c) || pending > 0))
             continue;
         sspix_conn_abort(&sc->c, reason);
         conn_close(sc);
@@ -359,10 +626,16 @@ static void on_grace_end(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
     (void)fd, (void)what;
-    close_all(w, false, "shutdown");
+    close_all(w, "shutdown");
     event_base_loopbreak(w->base);
 }
 
+/*
+ * Stop: no more accepts. Handshakes, frames partly read and replies not yet
+ * sent carry on (conn_flush ends each gracefully once it is at rest); input
+ * that arrived but was not read yet is read now, as its frame is in flight
+ * too. Connections at rest end gracefully now.
+ */
 static void begin_stop(struct worker *w)
 {
     if (w->stopping)
@@ -375,8 +648,21 @@ static void begin_stop(struct worker *w)
         w->lfd = -1;
         w->listening = false;
     }
-    /* Handshakes in flight may finish; idle echo sessions end now. */
-    close_all(w, true, "shutdown");
+    refusal_flush(w->e, true);
+    for (size_t fd = 0; fd < w->table_cap; fd++) {
+        struct sconn *sc = w->table[fd];
+        if (sc == NULL || sc->draining || sspix_conn_in_handshake(&sc->c))
+            continue;
+        size_t pending;
+        sspix_conn_pending(&sc->c, &pending);
+        if (pending > 0)
+            continue; /* conn_flush ends it once the reply is out */
+        if (sc->reading)
+            on_read((evutil_socket_t)fd, EV_READ, sc); /* may close or end it */
+        sc = w->table[fd];
+        if (sc != NULL && !sc->draining && conn_at_rest(sc))
+            conn_graceful_end(sc);
+    }
     struct timeval tv;
     ms_to_tv(w->e->o.grace_ms, &tv);
     event_add(&w->grace_ev, &tv);
@@ -401,6 +687,8 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
     sspix_svc_cred_unref(old); /* connections still holding it keep it alive */
     if (atomic_load(&e->stopping))
         begin_stop(w);
+    if (atomic_load(&e->stop_now))
+        on_grace_end(-1, 0, w);
 }
 
 static void notify_all(sspix_engine *e)
@@ -497,6 +785,36 @@ static int bind_all(sspix_engine *e, char *err, size_t errlen)
 
 /* ---- engine ------------------------------------------------------------------ */
 
+/* Descriptors open in this process right now. */
+static unsigned long count_open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    unsigned long n = 0;
+    if (d == NULL)
+        return 64; /* no /proc: a guess on the safe side */
+    for (struct dirent *de; (de = readdir(d)) != NULL;)
+        if (de->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n > 0 ? n - 1 : 0; /* not the directory's own descriptor */
+}
+
+/* The limit in force for an asked max: capped by what RLIMIT_NOFILE leaves. */
+static unsigned capped(const sspix_engine *e, unsigned max)
+{
+    return e->fd_cap != 0 && max > e->fd_cap ? e->fd_cap : max;
+}
+
+static void log_cap(sspix_engine *e, unsigned asked)
+{
+    if (capped(e, asked) < asked)
+        logf_line(e,
+                  "max-connections %u lowered to %u: RLIMIT_NOFILE is %lu, and %u descriptors are kept for the "
+                  "listeners, the keytab, the replay cache, krb5.conf and DNS (raise the limit with ulimit -n or "
+                  "LimitNOFILE= to serve more)",
+                  asked, e->fd_cap, e->nofile, (unsigned)(e->nofile > e->fd_cap ? e->nofile - e->fd_cap : 0));
+}
+
 int sspix_engine_create(const struct sspix_engine_opts *o, sspix_svc_cred *cred, sspix_engine **out, char *err,
                         size_t errlen)
 {
@@ -512,7 +830,12 @@ int sspix_engine_create(const struct sspix_engine_opts *o, sspix_svc_cred *cred,
     e->cred = sspix_svc_cred_ref(cred);
     atomic_init(&e->conns, 0);
     atomic_init(&e->max_conns, o->max_connections);
+    atomic_init(&e->max_per_addr, o->max_per_address);
     atomic_init(&e->stopping, false);
+    atomic_init(&e->stop_now, false);
+    atomic_init(&e->running, 0);
+    pthread_mutex_init(&e->addr_lock, NULL);
+    pthread_mutex_init(&e->ref_lock, NULL);
     e->workers = calloc(e->nworkers, sizeof(*e->workers));
     if (e->workers == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -520,7 +843,7 @@ int sspix_engine_create(const struct sspix_engine_opts *o, sspix_svc_cred *cred,
         return -1;
     }
     for (unsigned i = 0; i < e->nworkers; i++) {
-        e->workers[i].lfd = e->workers[i].efd = -1;
+        e->workers[i].lfd = e->workers[i].efd = e->workers[i].spare_fd = -1;
         e->workers[i].e = e;
     }
     if (bind_all(e, err, errlen) < 0) {
@@ -534,7 +857,8 @@ int sspix_engine_create(const struct sspix_engine_opts *o, sspix_svc_cred *cred,
         struct worker *w = &e->workers[i];
         w->base = cfg ? event_base_new_with_config(cfg) : NULL;
         w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (w->base == NULL || w->efd < 0) {
+        w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (w->base == NULL || w->efd < 0 || w->spare_fd < 0) {
             snprintf(err, errlen, "event loop setup: %s", strerror(errno ? errno : ENOMEM));
             if (cfg)
                 event_config_free(cfg);
@@ -546,11 +870,33 @@ int sspix_engine_create(const struct sspix_engine_opts *o, sspix_svc_cred *cred,
         event_assign(&w->nev, w->base, w->efd, EV_READ | EV_PERSIST, on_notify, w);
         evtimer_assign(&w->pause_ev, w->base, on_pause_end, w);
         evtimer_assign(&w->grace_ev, w->base, on_grace_end, w);
+        evtimer_assign(&w->refuse_ev, w->base, on_refuse_timer, w);
         event_add(&w->lev, NULL);
         event_add(&w->nev, NULL);
         w->listening = true;
     }
     event_config_free(cfg);
+
+    /* Everything the engine itself needs is open now: what is left below
+     * RLIMIT_NOFILE, less the reserve, is the room for connections. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        unsigned long open_now = count_open_fds();
+        unsigned long reserve = FD_RESERVE_BASE + (unsigned long)FD_RESERVE_PER_THREAD * e->nworkers;
+        e->nofile = (unsigned long)rl.rlim_cur;
+        if (e->nofile <= open_now + reserve) {
+            snprintf(err, errlen,
+                     "RLIMIT_NOFILE is %lu: with %lu descriptors open and %lu kept for the Kerberos library, "
+                     "no connection would fit; raise it (ulimit -n, LimitNOFILE=)",
+                     e->nofile, open_now, reserve);
+            sspix_engine_free(e);
+            return -1;
+        }
+        unsigned long room = e->nofile - open_now - reserve;
+        e->fd_cap = room > UINT32_MAX ? UINT32_MAX : (unsigned)room;
+    }
+    atomic_store(&e->max_conns, capped(e, o->max_connections));
+    log_cap(e, o->max_connections);
     *out = e;
     return 0;
 }
@@ -564,14 +910,17 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     event_base_dispatch(w->base);
+    atomic_fetch_sub(&w->e->running, 1);
     return NULL;
 }
 
 int sspix_engine_start(sspix_engine *e)
 {
     for (unsigned i = 0; i < e->nworkers; i++) {
+        atomic_fetch_add(&e->running, 1);
         int rc = pthread_create(&e->workers[i].tid, NULL, worker_main, &e->workers[i]);
         if (rc != 0) {
+            atomic_fetch_sub(&e->running, 1);
             errno = rc;
             return -1;
         }
@@ -592,13 +941,31 @@ void sspix_engine_set_cred(sspix_engine *e, sspix_svc_cred *cred)
 
 void sspix_engine_set_max_connections(sspix_engine *e, unsigned max)
 {
-    atomic_store(&e->max_conns, max);
+    log_cap(e, max);
+    atomic_store(&e->max_conns, capped(e, max));
+}
+
+void sspix_engine_set_max_per_address(sspix_engine *e, unsigned max)
+{
+    atomic_store(&e->max_per_addr, max);
 }
 
 void sspix_engine_stop(sspix_engine *e)
 {
     atomic_store(&e->stopping, true);
     notify_all(e);
+}
+
+void sspix_engine_stop_now(sspix_engine *e)
+{
+    atomic_store(&e->stopping, true);
+    atomic_store(&e->stop_now, true);
+    notify_all(e);
+}
+
+bool sspix_engine_done(const sspix_engine *e)
+{
+    return atomic_load(&((sspix_engine *)e)->running) == 0;
 }
 
 void sspix_engine_wait(sspix_engine *e)
@@ -623,22 +990,34 @@ void sspix_engine_free(sspix_engine *e)
     for (unsigned i = 0; e->workers && i < e->nworkers; i++) {
         struct worker *w = &e->workers[i];
         if (w->base != NULL) {
-            close_all(w, false, "shutdown");
+            close_all(w, "shutdown");
             event_del(&w->lev);
             event_del(&w->nev);
             event_del(&w->pause_ev);
             event_del(&w->grace_ev);
+            event_del(&w->refuse_ev);
             event_base_free(w->base);
         }
         if (w->lfd >= 0)
             close(w->lfd);
         if (w->efd >= 0)
             close(w->efd);
+        if (w->spare_fd >= 0)
+            close(w->spare_fd);
         free(w->table);
         sspix_svc_cred_unref(w->cred);
     }
+    refusal_flush(e, true);
     free(e->workers);
+    for (unsigned b = 0; b < ADDR_BUCKETS; b++)
+        while (e->addrs[b] != NULL) {
+            struct addr_ent *a = e->addrs[b];
+            e->addrs[b] = a->next;
+            free(a);
+        }
     sspix_svc_cred_unref(e->cred);
     pthread_mutex_destroy(&e->lock);
+    pthread_mutex_destroy(&e->addr_lock);
+    pthread_mutex_destroy(&e->ref_lock);
     free(e);
 }

@@ -11,9 +11,27 @@
  *     sspix_engine_start()    start the worker threads
  *     sspix_engine_set_cred() SIGHUP: new credential generation; connections
  *                             in flight keep the one they started with
- *     sspix_engine_stop()     SIGTERM: stop accepting, let handshakes finish
- *                             for up to grace_ms, then close the rest
+ *     sspix_engine_stop()     SIGTERM: stop accepting; every connection
+ *                             finishes what it is in the middle of (a
+ *                             handshake, a frame partly read, a reply not yet
+ *                             sent), then gets its reply flushed, a FIN
+ *                             (shutdown(SHUT_WR)) and a close; idle ones end
+ *                             at once; whatever is left after grace_ms is
+ *                             closed
+ *     sspix_engine_stop_now() a second SIGTERM: close everything now
+ *     sspix_engine_done()     true once every worker has ended
  *     sspix_engine_wait()     join the workers (returns once all have ended)
+ *
+ * Descriptors: at create the connection limit is capped so that the process
+ * keeps a reserve below RLIMIT_NOFILE for what the Kerberos library opens
+ * during a handshake (keytab, replay cache, krb5.conf, DNS), and each worker
+ * holds one spare descriptor that it gives up to accept-and-close a
+ * connection when accept(2) says EMFILE, so clients are refused rather than
+ * left waiting in the backlog.
+ *
+ * Refusals (max_connections, the per-address limit, no descriptors) get one
+ * log line each up to a burst per 10 s window; beyond it they are counted
+ * and reported in one summary line per window (and at stop).
  *     sspix_engine_free()
  *
  * Workers never share a connection. What they share: the current credential
@@ -24,6 +42,7 @@
 #ifndef SSPIX_SERVICE_ENGINE_H
 #define SSPIX_SERVICE_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,7 +55,8 @@ struct sspix_engine_opts {
     uint16_t port;
     unsigned threads;         /* >= 1 */
     unsigned max_connections; /* beyond it a new connection is closed at once (and logged) */
-    unsigned grace_ms;        /* how long stop() lets handshakes in flight run */
+    unsigned max_per_address; /* open connections from one client address (0: no limit) */
+    unsigned grace_ms;        /* how long stop() lets work in progress run */
     /* One line per connection, without newline; called from worker threads. */
     void (*log)(void *arg, const char *line);
     void *log_arg;
@@ -59,11 +79,18 @@ int sspix_engine_start(sspix_engine *e);
 /* Make cred (a new reference is taken) the credential of new connections. */
 void sspix_engine_set_cred(sspix_engine *e, sspix_svc_cred *cred);
 
-/* Change the connection limit (reload). */
+/* Change the connection limits (reload); max is capped as at create. */
 void sspix_engine_set_max_connections(sspix_engine *e, unsigned max);
+void sspix_engine_set_max_per_address(sspix_engine *e, unsigned max);
 
 /* Begin a graceful stop. Async-signal-safe (it only writes to eventfds). */
 void sspix_engine_stop(sspix_engine *e);
+
+/* Cut the graceful stop short: close every connection now. Async-signal-safe. */
+void sspix_engine_stop_now(sspix_engine *e);
+
+/* True once every started worker has returned (the stop is complete). */
+bool sspix_engine_done(const sspix_engine *e);
 
 /* Wait for every worker to end. */
 void sspix_engine_wait(sspix_engine *e);

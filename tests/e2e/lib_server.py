@@ -42,8 +42,9 @@ def read_log(path):
 
 
 class Server:
-    def __init__(self, binary, *args, goodclient=None):
+    def __init__(self, binary, *args, goodclient=None, preexec=None):
         self.binary = binary
+        self.preexec = preexec  # run in the child before exec (e.g. a resource limit)
         self.args = list(args)
         self.goodclient = goodclient
         self.dir = tempfile.mkdtemp(prefix="sspix-server-e2e.")
@@ -62,7 +63,7 @@ class Server:
             self.proc = subprocess.Popen(
                 [self.binary, "--bind", "127.0.0.1", "--port", str(self.port),
                  "--pid-file", self.pid_path] + self.args,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=self.preexec)
             log.close()
             deadline = time.monotonic() + START_TIMEOUT
             while time.monotonic() < deadline:

@@ -7,7 +7,8 @@ Cases:
   mit_client_krb5     MIT gss-client (default mech: krb5) -> sspix-server --protocol gss-sample,
                       -mcount 3 -ccount 5; every signature verified, five log lines with messages=3
   mit_client_spnego   the same with -spnego and with -mech '{ 1 3 6 1 5 5 2 }'
-  mit_client_variants -nw, -nx, -nm, -nw -nm, -nx -nm, -seq, -noreplay, -krb5 (the pre-RFC krb5 OID)
+  mit_client_variants -nw, -nx, -nm, -nw -nm, -nx -nm, -seq, -noreplay -seq, -krb5 (the pre-RFC krb5 OID);
+                      -noreplay alone is refused as a weak context (tests/e2e/server_trust.py)
   mit_client_refused  -nomutual (refused, outcome=no_mutual; accepted with --allow-no-mutual),
                       -na (refused, outcome=unauthenticated), -v1 (refused: bad_opener or too_long),
                       sspix-client in the ms protocol against a gss-sample server (refused)
@@ -163,7 +164,7 @@ def case_mit_client_spnego(server_bin, _client_bin):
 
 
 def case_mit_client_variants(server_bin, _client_bin):
-    variants = [["-nw"], ["-nx"], ["-nm"], ["-nw", "-nm"], ["-nx", "-nm"], ["-seq"], ["-noreplay"], ["-krb5"],
+    variants = [["-nw"], ["-nx"], ["-nm"], ["-nw", "-nm"], ["-nx", "-nm"], ["-seq"], ["-noreplay", "-seq"], ["-krb5"],
                 ["-spnego", "-nx"], ["-spnego", "-nw"]]
     with gss_sspix_server(server_bin) as s:
         for v in variants:

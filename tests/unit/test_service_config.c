@@ -34,6 +34,32 @@ int main(void)
     CHECK_EQ_INT(c.idle_timeout, 60);
     CHECK_EQ_INT(c.mode, SSPIX_SVC_GREET);
     CHECK(c.package == NULL && c.bind == NULL && !c.allow_no_mutual);
+    CHECK_EQ_INT(c.shutdown_grace, 5);
+    CHECK_EQ_INT(c.message_timeout, 30);
+    CHECK_EQ_INT(c.max_per_address, 1000);
+    CHECK(!c.allow_weak_context);
+
+    /* The stop, per-address and per-message settings. */
+    {
+        sspix_svc_config d;
+        sspix_svc_config_init(&d);
+        CHECK(sspix_svc_config_set(&d, "shutdown-grace", "3601", true, err, sizeof(err)) < 0);
+        CHECK(strstr(err, "shutdown-grace") != NULL);
+        CHECK(sspix_svc_config_set(&d, "message-timeout", "0", true, err, sizeof(err)) < 0);
+        CHECK(sspix_svc_config_set(&d, "max-per-address", "x", true, err, sizeof(err)) < 0);
+        CHECK(sspix_svc_config_set(&d, "allow-weak-context", "perhaps", true, err, sizeof(err)) < 0);
+        CHECK(sspix_svc_config_set(&d, "shutdown_grace", "0", true, err, sizeof(err)) == 0);
+        CHECK(sspix_svc_config_set(&d, "message-timeout", "2", true, err, sizeof(err)) == 0);
+        CHECK(sspix_svc_config_set(&d, "max-per-address", "0", true, err, sizeof(err)) == 0);
+        CHECK(sspix_svc_config_set(&d, "allow-weak-context", "", true, err, sizeof(err)) == 0);
+        CHECK_EQ_INT(d.shutdown_grace, 0);
+        CHECK_EQ_INT(d.max_per_address, 0);
+        CHECK(d.allow_weak_context);
+        sspix_svc_config_limits(&d, &lim);
+        CHECK_EQ_INT(lim.message_ms, 2000);
+        CHECK(lim.allow_weak_context);
+        sspix_svc_config_free(&d);
+    }
 
     /* Bad values are refused with the setting's name. */
     CHECK(sspix_svc_config_set(&c, "port", "0", true, err, sizeof(err)) < 0);

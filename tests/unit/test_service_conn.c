@@ -7,9 +7,12 @@
  * With SSPIX_CAPTURE_DIR set, the client->server byte streams of the sessions
  * below are written there (the seeds of fuzz/corpus/conn).
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "common/check.h"
 #include "service/config.h"
@@ -518,6 +521,103 @@ static void test_mutual_required(void)
     }
 }
 
+/*
+ * ASC_REQ flags are requests: a client that leaves out replay and sequence
+ * detection gets a context without them, on which a replayed message would
+ * be processed again. Echo mode refuses it unless weak contexts are allowed;
+ * greet mode, which reads no client message, does not need them.
+ */
+static void test_weak_context(void)
+{
+    const ULONG weak = ISC_FLAGS & ~(ULONG)(ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT);
+    for (int c = 0; c < 4; c++) {
+        bool echo = c < 3, allow = c == 1;
+        ULONG flags = c == 2 ? ISC_FLAGS & ~(ULONG)ISC_REQ_REPLAY_DETECT : weak; /* 2: sequence detection only */
+        struct sspix_svc_limits lim;
+        default_limits(&lim, echo ? SSPIX_SVC_ECHO : SSPIX_SVC_GREET);
+        lim.allow_weak_context = allow;
+        sspix_svc_cred *cred = server_cred("Kerberos", &lim);
+        struct client cl;
+        sspix_conn conn;
+        size_t off, len;
+        client_init(&cl, "Kerberos");
+        sspix_conn_init(&conn, cred);
+        sspix_svc_cred_unref(cred);
+        int v = handshake(&conn, &cl, "host/localhost", flags, 0, outbuf, &off, &len);
+        if (c != 0)
+            CHECK_SEC(cl.st, SEC_E_OK); /* refused: the client never gets the AP-REP */
+        if (c == 0) {
+            CHECK_EQ_INT(v, SSPIX_CONN_CLOSE);
+            CHECK(!(conn.attrs & (ASC_RET_REPLAY_DETECT | ASC_RET_SEQUENCE_DETECT)));
+            check_log(&conn, "outcome=weak_context");
+            check_log(&conn, "neither replay nor sequence detection");
+            check_log(&conn, "--allow-weak-context");
+        } else if (c == 3) {
+            CHECK_EQ_INT(v, SSPIX_CONN_CLOSE); /* the greeting was sent */
+            check_log(&conn, "outcome=SEC_E_OK");
+            CHECK(len > 4);
+        } else {
+            CHECK_EQ_INT(v, SSPIX_CONN_OPEN);
+            CHECK(!sspix_conn_in_handshake(&conn));
+        }
+        sspix_conn_free(&conn);
+        client_free(&cl);
+    }
+}
+
+/*
+ * A handshake that fails because the process is out of descriptors (the
+ * library cannot open the keytab, replay cache or krb5.conf) says so, instead
+ * of passing on the library's "key not available"-style message alone.
+ */
+static void test_out_of_descriptors(void)
+{
+    struct sspix_svc_limits lim;
+    default_limits(&lim, SSPIX_SVC_GREET);
+    sspix_svc_cred *cred = server_cred("Kerberos", &lim);
+    struct client cl;
+    sspix_conn conn;
+    TimeStamp ts;
+    client_init(&cl, "Kerberos");
+    SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    cl.st = t->InitializeSecurityContextA(&cl.cred, NULL, (SEC_CHAR *)"host/localhost", ISC_FLAGS, 0,
+                                          SECURITY_NATIVE_DREP, NULL, 0, &cl.ctx, &od, &cl.attrs, &ts);
+    CHECK_SEC(cl.st, SEC_I_CONTINUE_NEEDED);
+    cl.have_ctx = true;
+    uint8_t *fr = malloc(4 + ob.cbBuffer);
+    CHECK(fr != NULL);
+    put_u32le(fr, ob.cbBuffer);
+    memcpy(fr + 4, ob.pvBuffer, ob.cbBuffer);
+    t->FreeContextBuffer(ob.pvBuffer);
+    sspix_conn_init(&conn, cred);
+    sspix_svc_cred_unref(cred);
+
+    /* Every descriptor below a low limit taken. */
+    struct rlimit old, low;
+    CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+    low = old;
+    low.rlim_cur = 256;
+    CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    static int fill[256];
+    int n = 0;
+    while (n < 256 && (fill[n] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+        n++;
+    CHECK(n < 256);
+    int v = sspix_conn_feed(&conn, fr, 4 + ob.cbBuffer);
+    while (n-- > 0)
+        close(fill[n]);
+    CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+
+    CHECK_EQ_INT(v, SSPIX_CONN_CLOSE);
+    check_log(&conn, "outcome=no_descriptors");
+    check_log(&conn, "out of file descriptors");
+    check_log(&conn, "RLIMIT_NOFILE");
+    sspix_conn_free(&conn);
+    client_free(&cl);
+    free(fr);
+}
+
 /* The log line cannot be forged by what a peer controls. */
 static void test_log_escaping(void)
 {
@@ -556,6 +656,8 @@ int main(void)
     test_hostile();
     test_max_legs();
     test_mutual_required();
+    test_weak_context();
+    test_out_of_descriptors();
     test_log_escaping();
     CHECK_DONE("test_service_conn");
 }
