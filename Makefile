@@ -2,7 +2,7 @@
 #   make demo    set up (packages, build, a throwaway KDC) and show a mutual authentication
 #   make check   set up and run every test (ctest)
 # Other targets: build, install PREFIX=..., asan (the suite under ASan+UBSan),
-# valgrind (the suite under valgrind), fuzz (the libFuzzer targets, bounded), bench
+# valgrind (the suite under valgrind), fuzz (the libFuzzer targets, bounded), fuzz-long (hours), bench
 # (benchmarks against MIT's gss-sample peers, regenerating bench/README.md), clean.
 
 BUILD     ?= build
@@ -10,7 +10,7 @@ PREFIX    ?= /usr/local
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build check demo install asan valgrind fuzz bench clean
+.PHONY: all deps build check demo install asan valgrind fuzz fuzz-build fuzz-long bench clean
 
 all: build
 
@@ -49,11 +49,22 @@ valgrind: deps
 	# The 4-thread run is covered by make check and make asan.
 	cd $(BUILD)-valgrind && SSPIX_TEST_THREADS=1 ctest --output-on-failure -j 1
 
-fuzz: deps
+# fuzz: every fuzz.* ctest for the bounded time its cmake/fuzz-*.cmake gives it (CI), then per target
+# execs, exec/s, cov and ft (scripts/fuzz-report.py). fuzz-long: every target for SSPIX_FUZZ_SECONDS
+# each (default one hour; e.g. make fuzz-long SSPIX_FUZZ_SECONDS=14400 FUZZ_JOBS=2), outside ctest,
+# keeping what it finds in $(BUILD)-fuzz/fuzz-long-corpus/.
+SSPIX_FUZZ_SECONDS ?= 3600
+FUZZ_JOBS ?= 1
+fuzz-build: deps
 	SSPIX_DEPS_EXTRA="clang libclang-rt-dev" scripts/deps.sh
 	CC=clang cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=Debug -DSSPIX_FUZZ=ON -DSSPIX_SANITIZE=ON $(CMAKE_ARGS)
 	cmake --build $(BUILD)-fuzz -j $(JOBS)
-	cd $(BUILD)-fuzz && ctest --output-on-failure -R '^fuzz\.'
+
+fuzz: fuzz-build
+	python3 scripts/fuzz-report.py $(BUILD)-fuzz
+
+fuzz-long: fuzz-build
+	python3 scripts/fuzz-report.py --seconds $(SSPIX_FUZZ_SECONDS) --jobs $(FUZZ_JOBS) $(BUILD)-fuzz
 
 # Benchmarks side by side with MIT's gss-server/gss-client; regenerates bench/README.md.
 bench: build
