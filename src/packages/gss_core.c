@@ -1051,6 +1051,12 @@ static SECURITY_STATUS core_init(const struct sspix_package *pkg, void *cred_p, 
     } else if (c->established || c->exported) {
         return sspix_fail(SEC_E_OUT_OF_SEQUENCE, "the context is already complete");
     }
+    /* The server's token is checked before GSSAPI parses it. */
+    if ((st = sspix_handshake_check_input(c, 0, first, in, in_len)) != SEC_E_OK) {
+        if (first)
+            core_delete_ctx(c);
+        return st;
+    }
 
     gss_buffer_desc input = {in_len, (void *)in};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
@@ -1101,6 +1107,12 @@ static SECURITY_STATUS core_accept(const struct sspix_package *pkg, void *cred_p
         c->server = 1;
     } else if (c->established || c->exported) {
         return sspix_fail(SEC_E_OUT_OF_SEQUENCE, "the context is already complete");
+    }
+    /* The client's token is checked before GSSAPI parses it. */
+    if ((st = sspix_handshake_check_input(c, 1, first, in, in_len)) != SEC_E_OK) {
+        if (first)
+            core_delete_ctx(c);
+        return st;
     }
 
     gss_buffer_desc input = {in_len, (void *)in};
@@ -1175,6 +1187,7 @@ static SECURITY_STATUS core_accept(const struct sspix_package *pkg, void *cred_p
         c->peer = src;
     }
     *ctx_p = c;
+    sspix_handshake_note_output(c, output.value, output.length);
     if ((st = take_output(&output, leg)) != SEC_E_OK)
         return st;
     return finish_leg(c, major, ret_flags, lifetime, mech, leg);

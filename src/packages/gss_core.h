@@ -29,4 +29,15 @@ SECURITY_STATUS sspix_ntlm_decrypt(gss_ctx_id_t ctx, gss_OID mech, PSecBufferDes
 SECURITY_STATUS sspix_ntlm_sign(gss_ctx_id_t ctx, gss_OID mech, PSecBufferDesc msg);
 SECURITY_STATUS sspix_ntlm_verify(gss_ctx_id_t ctx, gss_OID mech, PSecBufferDesc msg, ULONG *qop);
 
+/* Handshake tokens checked before gss_init_sec_context / gss_accept_sec_context
+ * see them (ntlm.c): NTLM messages, raw or inside SPNEGO, and SPNEGO's DER.
+ * c is the context of this leg (new on the first one, `first` nonzero);
+ * accept says which side. Returns SEC_E_OK or SEC_E_INVALID_TOKEN with a
+ * message naming the field. Kerberos tokens are not looked at here. */
+struct gss_ctx;
+SECURITY_STATUS sspix_handshake_check_input(struct gss_ctx *c, int accept, int first, const uint8_t *in, size_t in_len);
+/* After a successful leg: note what the output token says that a later
+ * input check needs (the acceptor's CHALLENGE flags). */
+void sspix_handshake_note_output(struct gss_ctx *c, const uint8_t *out, size_t out_len);
+
 #endif

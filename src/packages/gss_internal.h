@@ -85,6 +85,10 @@ struct gss_ctx {
     int ntlm_cred;  /* Negotiate acceptor: accepting with gss_cred.ncred */
     int64_t start;  /* Unix seconds */
     int64_t expiry; /* Unix seconds, INT64_MAX for never */
+    /* NTLM's handshake as the token checks saw it (ntlm.c): an NTLM message
+     * went by, and the NegotiateFlags of the CHALLENGE sent or received. */
+    int ntlm_seen;
+    uint32_t ntlm_flags;
 };
 
 #endif

@@ -1,24 +1,45 @@
 /*
- * ntlm.c - the "NTLM" package (gss-ntlmssp through MIT's mechglue), and
- * NTLM's message protection in Windows' layout.
+ * ntlm.c - the "NTLM" package (gss-ntlmssp through MIT's mechglue): NTLM's
+ * message protection in Windows' layout, and the checks every NTLM or SPNEGO
+ * handshake token passes before gss-ntlmssp or MIT's SPNEGO sees it.
  *
- * gss-ntlmssp has no IOV interface: gss_wrap emits sealed-data || 16-byte
- * signature, gss_get_mic a 16-byte signature. SSPI's NTLM layout is the
- * signature in the SECBUFFER_TOKEN and the sealed data in place in the
- * SECBUFFER_DATA, so the functions below move the two parts between the
- * caller's buffers and one contiguous GSSAPI buffer. A SECBUFFER_STREAM given
- * to DecryptMessage is the GSSAPI token as gss_wrap produced it.
+ * Message protection. gss-ntlmssp has no IOV interface: gss_wrap emits the
+ * 16-byte signature (NTLMSSP_MESSAGE_SIGNATURE, Version 0x00000001 first,
+ * MS-NLMP 2.2.2.9) followed by the sealed data, and gss_get_mic the
+ * signature alone. SSPI's NTLM layout is the signature in the
+ * SECBUFFER_TOKEN and the sealed data in place in the SECBUFFER_DATA, so the
+ * functions below move the two parts between the caller's buffers and one
+ * contiguous GSSAPI buffer. MS-NLMP defines no single-buffer form (the
+ * signature is handed to the application to embed); the one NTLM peers use
+ * when they send one buffer is gss_wrap's, signature first (gss-ntlmssp,
+ * Python's ntlm-auth, WinRM message encryption), so a SECBUFFER_STREAM given
+ * to DecryptMessage is read as signature || sealed data, and the plaintext
+ * is left in place after the signature, where a SECBUFFER_DATA then points.
+ *
+ * A failed NTLM DecryptMessage or VerifySignature (SEC_E_MESSAGE_ALTERED,
+ * SEC_E_OUT_OF_SEQUENCE) has already run the receive RC4 stream and sequence
+ * number over the message. Whether they still match the peer's depends on
+ * what went wrong (a replayed, injected or cut message moves them past the
+ * sender's), and the receiver cannot tell; as on Windows, the connection is
+ * dead: delete the context and reconnect. A call refused before any
+ * cryptography (a TOKEN that is not exactly 16 bytes, a STREAM too short to
+ * hold a message, a buffer layout the call does not take) is
+ * SEC_E_INVALID_TOKEN, SEC_E_INCOMPLETE_MESSAGE or SEC_E_INVALID_PARAMETER
+ * and leaves the context usable.
  *
  * MessageSeqNo is ignored: connection-oriented NTLM (all that gss-ntlmssp
  * negotiates here) keeps its own sequence numbers, as Windows does when
  * ISC_REQ_DATAGRAM is not used.
  */
 #include "packages/gss_core.h"
+#include "packages/gss_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "packages/gss_status.h"
+#include "packages/ntlm_msg.h"
+#include "packages/spnego_tok.h"
 #include "sspi/errors.h"
 
 /* INTEGRITY | PRIVACY | TOKEN_ONLY | CONNECTION | MULTI_REQUIRED | IMPERSONATION | ACCEPT_WIN32_NAME | NEGOTIABLE |
@@ -127,8 +148,9 @@ SECURITY_STATUS sspix_ntlm_encrypt(gss_ctx_id_t ctx, gss_OID mech, ULONG qop, PS
         gss_release_buffer(&minor, &out);
         return sspix_fail(SEC_E_INTERNAL_ERROR, "gss-ntlmssp produced an unexpected %zu-byte token", out.length);
     }
-    memcpy(data->pvBuffer, out.value, data->cbBuffer);
-    memcpy(token->pvBuffer, (const uint8_t *)out.value + data->cbBuffer, SSPIX_NTLM_SIGNATURE);
+    /* gss_wrap's output: signature, then the sealed data. */
+    memcpy(token->pvBuffer, out.value, SSPIX_NTLM_SIGNATURE);
+    memcpy(data->pvBuffer, (const uint8_t *)out.value + SSPIX_NTLM_SIGNATURE, data->cbBuffer);
     token->cbBuffer = SSPIX_NTLM_SIGNATURE;
     for (ULONG i = 0; i < msg->cBuffers; i++)
         if (base_type(&msg->pBuffers[i]) == SECBUFFER_PADDING)
@@ -149,7 +171,8 @@ SECURITY_STATUS sspix_ntlm_decrypt(gss_ctx_id_t ctx, gss_OID mech, PSecBufferDes
     if ((st = token_and_data(msg, &token, &data, &stream)) != SEC_E_OK)
         return st;
     if (stream != NULL) {
-        /* gss-ntlmssp reads a 16-byte signature without checking the length. */
+        /* signature || sealed data, as gss_wrap emits it. gss-ntlmssp takes
+         * the 16-byte signature without checking the length. */
         if (stream->cbBuffer <= SSPIX_NTLM_SIGNATURE)
             return sspix_fail(SEC_E_INCOMPLETE_MESSAGE,
                               "the SECBUFFER_STREAM holds %u bytes; an NTLM message has "
@@ -160,17 +183,24 @@ SECURITY_STATUS sspix_ntlm_decrypt(gss_ctx_id_t ctx, gss_OID mech, PSecBufferDes
         in.value = stream->pvBuffer;
         in.length = stream->cbBuffer;
     } else {
-        if (token == NULL || token->cbBuffer < SSPIX_NTLM_SIGNATURE)
+        if (token == NULL)
             return sspix_fail(SEC_E_INVALID_TOKEN, "DecryptMessage needs the %u-byte signature in a SECBUFFER_TOKEN",
                               SSPIX_NTLM_SIGNATURE);
+        /* Exactly the signature: gss-ntlmssp would take the first 16 bytes of
+         * anything longer and never look at the rest. */
+        if (token->cbBuffer != SSPIX_NTLM_SIGNATURE)
+            return sspix_fail(SEC_E_INVALID_TOKEN,
+                              "the SECBUFFER_TOKEN holds %u bytes; an NTLM signature has exactly %u: pass the "
+                              "TOKEN buffer EncryptMessage returned, with its cbBuffer",
+                              (unsigned)token->cbBuffer, SSPIX_NTLM_SIGNATURE);
         if (data->cbBuffer == 0 || data->cbBuffer > NTLM_MAX_MESSAGE)
             return sspix_fail(SEC_E_INVALID_PARAMETER, "NTLM messages hold 1 to %u bytes, not %u", NTLM_MAX_MESSAGE,
                               (unsigned)data->cbBuffer);
         joined = malloc((size_t)data->cbBuffer + SSPIX_NTLM_SIGNATURE);
         if (joined == NULL)
             return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
-        memcpy(joined, data->pvBuffer, data->cbBuffer);
-        memcpy(joined + data->cbBuffer, token->pvBuffer, SSPIX_NTLM_SIGNATURE);
+        memcpy(joined, token->pvBuffer, SSPIX_NTLM_SIGNATURE);
+        memcpy(joined + SSPIX_NTLM_SIGNATURE, data->pvBuffer, data->cbBuffer);
         in.value = joined;
         in.length = (size_t)data->cbBuffer + SSPIX_NTLM_SIGNATURE;
     }
@@ -187,11 +217,12 @@ SECURITY_STATUS sspix_ntlm_decrypt(gss_ctx_id_t ctx, gss_OID mech, PSecBufferDes
                           in.length);
     }
     if (stream != NULL) {
-        /* The plaintext replaces the ciphertext at the start of the stream;
-         * DATA (if given) points at it, as Windows does. */
-        memcpy(stream->pvBuffer, out.value, out.length);
+        /* The plaintext replaces the sealed data in place, after the
+         * signature; DATA (if given) points at it, as Windows does. */
+        uint8_t *at = (uint8_t *)stream->pvBuffer + SSPIX_NTLM_SIGNATURE;
+        memcpy(at, out.value, out.length);
         if (data != NULL) {
-            data->pvBuffer = stream->pvBuffer;
+            data->pvBuffer = at;
             data->cbBuffer = (ULONG)out.length;
         }
     } else {
@@ -296,4 +327,126 @@ SECURITY_STATUS sspix_ntlm_verify(gss_ctx_id_t ctx, gss_OID mech, PSecBufferDesc
     if (qop != NULL)
         *qop = 0;
     return SEC_E_OK;
+}
+
+/* ---- handshake tokens ------------------------------------------------------ */
+
+/* gss-ntlmssp verifies a mechListMIC as an NTLM signature, reading 16 bytes
+ * whatever the length. */
+#define NTLM_MIC_LEN 16u
+
+static const char *ntlm_type_name(uint32_t t)
+{
+    return t == SSPIX_NTLM_NEGOTIATE ? "NEGOTIATE" : t == SSPIX_NTLM_CHALLENGE ? "CHALLENGE" : "AUTHENTICATE";
+}
+
+/* One NTLM message from the peer, of the type this leg takes. */
+static SECURITY_STATUS check_ntlm_message(struct gss_ctx *c, int accept, uint32_t want, const uint8_t *p, size_t n,
+                                          const char *where)
+{
+    char why[160];
+    struct sspix_ntlm_info info;
+    if (sspix_ntlm_msg_check(p, n, want, accept ? c->ntlm_flags : 0, &info, why, sizeof(why)) < 0)
+        return sspix_fail(SEC_E_INVALID_TOKEN,
+                          "the %s's NTLM %s message%s is malformed (%s): the peer is broken or "
+                          "hostile; nothing was passed to gss-ntlmssp",
+                          accept ? "client" : "server", ntlm_type_name(want), where, why);
+    c->ntlm_seen = 1;
+    if (!accept && want == SSPIX_NTLM_CHALLENGE)
+        c->ntlm_flags = info.flags;
+    return SEC_E_OK;
+}
+
+static int is_ntlm_oid(const uint8_t *p, size_t n)
+{
+    return sspix_spnego_oid_eq(p, n, sspix_spnego_oid_ntlm, sizeof(sspix_spnego_oid_ntlm));
+}
+
+/* A Negotiate token: SPNEGO's DER, the NTLM message inside it, and the
+ * mechListMIC that gss-ntlmssp will verify. */
+static SECURITY_STATUS check_spnego(struct gss_ctx *c, int accept, int first, uint32_t want, const uint8_t *in,
+                                    size_t in_len)
+{
+    struct sspix_spnego_tok tok;
+    char why[160];
+    const char *peer = accept ? "client" : "server";
+
+    if (sspix_ntlm_msg_is_ntlm(in, in_len)) /* raw NTLM given to Negotiate */
+        return check_ntlm_message(c, accept, want, in, in_len, "");
+    if (sspix_spnego_parse(in, in_len, &tok, why, sizeof(why)) < 0)
+        return sspix_fail(SEC_E_INVALID_TOKEN,
+                          "the %s's SPNEGO token is malformed (%s): the peer is broken or "
+                          "hostile; nothing was passed to GSSAPI",
+                          peer, why);
+    if (accept && first) {
+        if (tok.kind == SSPIX_SPNEGO_OTHER)
+            return SEC_E_OK; /* another mechanism's own token (raw Kerberos): not SPNEGO's to check */
+        if (tok.kind != SSPIX_SPNEGO_INIT)
+            return sspix_fail(SEC_E_INVALID_TOKEN, "the client's first SPNEGO token is a NegTokenResp; a "
+                                                   "NegTokenInit starts the handshake");
+    } else if (tok.kind != SSPIX_SPNEGO_RESP) {
+        return sspix_fail(SEC_E_INVALID_TOKEN,
+                          "the %s's SPNEGO token is not a NegTokenResp, which every token "
+                          "after the first must be",
+                          peer);
+    }
+    int ntlm = c->ntlm_seen || sspix_mech_is_ntlm(c->mech) || is_ntlm_oid(tok.mech, tok.mech_len);
+    /* The inner token goes to NTLM when NTLM is the mechanism, and whenever
+     * it looks like NTLM: gss-ntlmssp is not trusted with it either way. */
+    if (tok.token != NULL && tok.token_len > 0 && (ntlm || sspix_ntlm_msg_is_ntlm(tok.token, tok.token_len))) {
+        /* A NegTokenInit's mechToken is for the first mechanism only. */
+        if (tok.kind != SSPIX_SPNEGO_INIT || is_ntlm_oid(tok.mech, tok.mech_len) ||
+            sspix_ntlm_msg_is_ntlm(tok.token, tok.token_len)) {
+            SECURITY_STATUS st = check_ntlm_message(c, accept, want, tok.token, tok.token_len,
+                                                    tok.kind == SSPIX_SPNEGO_INIT ? " in the SPNEGO mechToken"
+                                                                                  : " in the SPNEGO responseToken");
+            if (st != SEC_E_OK)
+                return st;
+            ntlm = 1;
+        }
+    }
+    if (tok.kind == SSPIX_SPNEGO_RESP && ntlm && tok.has_mic && tok.mic_len != NTLM_MIC_LEN)
+        return sspix_fail(SEC_E_INVALID_TOKEN,
+                          "the %s's SPNEGO mechListMIC has %zu bytes; an NTLM signature has "
+                          "exactly %u",
+                          peer, tok.mic_len, NTLM_MIC_LEN);
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS sspix_handshake_check_input(struct gss_ctx *c, int accept, int first, const uint8_t *in, size_t in_len)
+{
+    /* Acceptor: NEGOTIATE first, AUTHENTICATE next. Initiator: only ever a
+     * CHALLENGE from the server (the first call takes no token). */
+    uint32_t want = accept ? (first ? SSPIX_NTLM_NEGOTIATE : SSPIX_NTLM_AUTHENTICATE) : SSPIX_NTLM_CHALLENGE;
+
+    if (c->pkg->id == SSPIX_PKG_KERBEROS || (!accept && first))
+        return SEC_E_OK;
+    if (in_len == 0)
+        return sspix_fail(SEC_E_INVALID_TOKEN, "no input token: pass the %s's reply in a SECBUFFER_TOKEN",
+                          accept ? "client" : "server");
+    if (c->pkg->id == SSPIX_PKG_NTLM)
+        return check_ntlm_message(c, accept, want, in, in_len, "");
+    return check_spnego(c, accept, first, want, in, in_len);
+}
+
+void sspix_handshake_note_output(struct gss_ctx *c, const uint8_t *out, size_t out_len)
+{
+    struct sspix_spnego_tok tok;
+    struct sspix_ntlm_info info;
+    char why[8];
+
+    /* Our own CHALLENGE, raw or in a NegTokenResp: its flags say what the
+     * AUTHENTICATE message must carry. */
+    if (!c->server || c->pkg->id == SSPIX_PKG_KERBEROS || out_len == 0)
+        return;
+    if (!sspix_ntlm_msg_is_ntlm(out, out_len)) {
+        if (sspix_spnego_parse(out, out_len, &tok, why, sizeof(why)) < 0 || tok.token == NULL)
+            return;
+        out = tok.token;
+        out_len = tok.token_len;
+    }
+    if (sspix_ntlm_msg_check(out, out_len, SSPIX_NTLM_CHALLENGE, 0, &info, why, sizeof(why)) == 0) {
+        c->ntlm_seen = 1;
+        c->ntlm_flags = info.flags;
+    }
 }

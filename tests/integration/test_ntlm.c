@@ -100,12 +100,12 @@ static void check_messages(struct hs *hs)
         CHECK_SEC(t->DecryptMessage(to, &d, 0, &qop), SEC_E_OK);
         CHECK_EQ_INT(qop, 0);
         CHECK(memcmp(data, text, n) == 0);
-        /* STREAM = sealed data || signature */
+        /* STREAM = signature || sealed data, gss_wrap's order */
         SecBuffer e[2] = {{sizeof(sig), SECBUFFER_TOKEN, sig}, {(ULONG)n, SECBUFFER_DATA, data}};
         SecBufferDesc ed = {SECBUFFER_VERSION, 2, e};
         CHECK_SEC(t->EncryptMessage(from, 0, &ed, 0), SEC_E_OK);
-        memcpy(stream, data, n);
-        memcpy(stream + n, sig, 16);
+        memcpy(stream, sig, 16);
+        memcpy(stream + 16, data, n);
         SecBuffer s[2] = {{(ULONG)n + 16, SECBUFFER_STREAM, stream}, {0, SECBUFFER_DATA, NULL}};
         SecBufferDesc sd = {SECBUFFER_VERSION, 2, s};
         CHECK_SEC(t->DecryptMessage(to, &sd, 0, &qop), SEC_E_OK);
@@ -296,13 +296,13 @@ static void test_raw_cross_check(void)
     size_t n = strlen(text);
     unsigned char sig[16], data[64], joined[128];
     ULONG qop;
-    /* ours -> raw: gss_unwrap(DATA || TOKEN) */
+    /* ours -> raw: gss_unwrap(TOKEN || DATA) */
     memcpy(data, text, n);
     SecBuffer b[2] = {{16, SECBUFFER_TOKEN, sig}, {(ULONG)n, SECBUFFER_DATA, data}};
     SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
     CHECK_SEC(t->EncryptMessage(&s, 0, &d, 0), SEC_E_OK);
-    memcpy(joined, data, n);
-    memcpy(joined + n, sig, 16);
+    memcpy(joined, sig, 16);
+    memcpy(joined + 16, data, n);
     gss_buffer_desc w = {n + 16, joined}, plain = GSS_C_EMPTY_BUFFER;
     CHECK(!GSS_ERROR(gss_unwrap(&minor, raw, &w, &plain, NULL, NULL)));
     CHECK(plain.length == n && memcmp(plain.value, text, n) == 0);
@@ -311,8 +311,8 @@ static void test_raw_cross_check(void)
     gss_buffer_desc m = {n, (void *)text}, wrapped = GSS_C_EMPTY_BUFFER;
     CHECK(!GSS_ERROR(gss_wrap(&minor, raw, 1, GSS_C_QOP_DEFAULT, &m, NULL, &wrapped)));
     CHECK_EQ_INT(wrapped.length, n + 16);
-    memcpy(data, wrapped.value, n);
-    memcpy(sig, (unsigned char *)wrapped.value + n, 16);
+    memcpy(sig, wrapped.value, 16);
+    memcpy(data, (unsigned char *)wrapped.value + 16, n);
     gss_release_buffer(&minor, &wrapped);
     CHECK_SEC(t->DecryptMessage(&s, &d, 0, &qop), SEC_E_OK);
     CHECK(memcmp(data, text, n) == 0);
