@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "packages/krb5_token.h"
 #include "packages/package.h"
 
 /* ---- mechanisms (static storage, mech.c) --------------------------------- */
@@ -89,6 +90,10 @@ struct gss_ctx {
      * went by, and the NegotiateFlags of the CHALLENGE sent or received. */
     int ntlm_seen;
     uint32_t ntlm_flags;
+    /* Kerberos, once established: the per-message token format of the key
+     * that protects messages (krb5_token.h); krb5_known is 0 until learnt. */
+    int krb5_known;
+    struct sspix_krb5_format krb5;
 };
 
 #endif
