@@ -1,7 +1,9 @@
 /*
  * gss_core.h - the GSSAPI implementation shared by the Negotiate, Kerberos
- * and NTLM packages. Each package is this core plus its mechanism choice; see
- * kerberos.c, negotiate.c and ntlm.c for the package descriptions.
+ * and NTLM packages, as the dispatcher's packages see it: the operations
+ * table and the size limits. Each package is this core plus its mechanism
+ * choice; see kerberos.c, negotiate.c and ntlm.c. The modules behind it share
+ * gss_internal.h.
  */
 #ifndef SSPIX_PACKAGES_GSS_CORE_H
 #define SSPIX_PACKAGES_GSS_CORE_H
@@ -12,25 +14,14 @@
 
 extern const struct sspix_package_ops sspix_gss_ops;
 
-/* Most bytes one handshake token may have; larger input is refused before
- * anything is copied (Windows' Kerberos maximum is 48,000; AD deployments
- * raise MaxTokenSize to 65,535 at most). */
-#define SSPIX_GSS_MAX_TOKEN (256u * 1024u)
+#define SSPIX_GSS_MAX_TOKEN SSPIX_MAX_HANDSHAKE_TOKEN
 
 /* NTLM: Windows' cbMaxToken (newer releases) and the signature size. */
 #define SSPIX_NTLM_MAX_TOKEN 2888u
 #define SSPIX_NTLM_SIGNATURE 16u
 
-/* NTLM message protection in Windows' layout over gss-ntlmssp's contiguous
- * gss_wrap/gss_get_mic (ntlm.c). ctx is an established context whose
- * mechanism is NTLM (directly, or inside SPNEGO). */
-SECURITY_STATUS sspix_ntlm_encrypt(gss_ctx_id_t ctx, gss_OID mech, ULONG qop, PSecBufferDesc msg);
-SECURITY_STATUS sspix_ntlm_decrypt(gss_ctx_id_t ctx, gss_OID mech, PSecBufferDesc msg, ULONG *qop);
-SECURITY_STATUS sspix_ntlm_sign(gss_ctx_id_t ctx, gss_OID mech, PSecBufferDesc msg);
-SECURITY_STATUS sspix_ntlm_verify(gss_ctx_id_t ctx, gss_OID mech, PSecBufferDesc msg, ULONG *qop);
-
 /* Handshake tokens checked before gss_init_sec_context / gss_accept_sec_context
- * see them (ntlm.c): NTLM messages, raw or inside SPNEGO, and SPNEGO's DER.
+ * see them (tokcheck.c): NTLM messages, raw or inside SPNEGO, and SPNEGO's DER.
  * c is the context of this leg (new on the first one, `first` nonzero);
  * accept says which side. Returns SEC_E_OK or SEC_E_INVALID_TOKEN with a
  * message naming the field. Kerberos tokens are not looked at here. */

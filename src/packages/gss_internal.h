@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "packages/gss_core.h"
 #include "packages/krb5_token.h"
 #include "packages/package.h"
 
@@ -94,6 +95,90 @@ struct gss_ctx {
      * that protects messages (krb5_token.h); krb5_known is 0 until learnt. */
     int krb5_known;
     struct sspix_krb5_format krb5;
+    /* Message protection, chosen once the mechanism is known (NULL before). */
+    const struct sspix_protect_ops *protect;
 };
+
+/* ---- message protection: one implementation per mechanism ----------------- */
+
+/*
+ * A context's protection operations, picked when the context is established
+ * (BearSSL-style: the record layer is chosen once the cipher is known). The
+ * dispatcher serialises calls per context; `c` is established and not
+ * exported (gss_core.c checks both). prepare, if set, runs before each call
+ * and may cache what it learns in c.
+ */
+struct sspix_protect_ops {
+    SECURITY_STATUS (*prepare)(struct gss_ctx *c);
+    SECURITY_STATUS (*encrypt)(struct gss_ctx *c, ULONG qop, PSecBufferDesc msg);
+    SECURITY_STATUS (*decrypt)(struct gss_ctx *c, PSecBufferDesc msg, ULONG *qop);
+    SECURITY_STATUS (*sign)(struct gss_ctx *c, PSecBufferDesc msg);
+    SECURITY_STATUS (*verify)(struct gss_ctx *c, PSecBufferDesc msg, ULONG *qop);
+};
+
+extern const struct sspix_protect_ops sspix_protect_krb5; /* protect_krb5.c */
+extern const struct sspix_protect_ops sspix_protect_ntlm; /* protect_ntlm.c */
+
+/* The protection for an established context's mechanism. */
+const struct sspix_protect_ops *sspix_protect_for(gss_OID mech);
+
+/* An established, not exported context with its protection chosen, or the
+ * failure (SEC_E_NO_CONTEXT) with a message (gss_core.c). */
+SECURITY_STATUS sspix_gss_ready(struct gss_ctx *c);
+
+/* Kerberos: learn the per-message token format of an established context
+ * (protect_krb5.c); quiet records no error. */
+SECURITY_STATUS sspix_krb5_learn_format(struct gss_ctx *c, int quiet);
+
+/* ---- names (names.c) --------------------------------------------------------- */
+
+/* n bytes as a NUL-terminated malloc'ed string; NULL when out of memory. */
+char *sspix_dup_bytes(const void *p, size_t n);
+/* Display form of a name, malloc'ed; NULL on failure or GSS_C_NO_NAME. */
+char *sspix_name_string(gss_name_t name);
+/* pszTargetName (SPN or service@host) as a GSSAPI name. */
+SECURITY_STATUS sspix_import_target(const char *target, gss_name_t *out);
+/* A Kerberos principal name. */
+SECURITY_STATUS sspix_import_principal(const char *principal, gss_name_t *out);
+/* gss-ntlmssp names: a user or host-based name, an SPN as a host-based
+ * server name, the acceptor's own name, and "DOMAIN\\user" of an identity. */
+SECURITY_STATUS sspix_ntlm_import(const char *text, size_t len, gss_OID type, gss_name_t *out);
+SECURITY_STATUS sspix_ntlm_server_name(const char *principal, gss_name_t *out);
+SECURITY_STATUS sspix_ntlm_acceptor_name(gss_name_t *out);
+char *sspix_ntlm_user_name(const SEC_WINNT_AUTH_IDENTITY_A *ident);
+
+/* ---- credentials (cred.c, keytab.c) -------------------------------------------- */
+
+SECURITY_STATUS sspix_gss_acquire(const struct sspix_package *pkg, const char *principal, ULONG use,
+                                  const void *auth_data, void **cred, TimeStamp *expiry);
+void sspix_gss_free_cred(void *cred);
+SECURITY_STATUS sspix_gss_query_cred(void *cred, ULONG attr, void *buffer);
+/* Where default credentials would come from, for error messages. */
+void sspix_describe_defaults(int initiate, const char *store_ccache, const char *store_keytab, char *out, size_t cap);
+/* One gss_acquire_cred(_from|_with_password) with the store's locations. */
+OM_uint32 sspix_acquire_one(OM_uint32 *minor, gss_name_t name, gss_buffer_t password, const SSPIX_AUTH_STORE_A *store,
+                            const char *ntlm_file, gss_OID_set mechs, gss_cred_usage_t usage, gss_cred_id_t *out,
+                            OM_uint32 *lifetime);
+/* The keytab an acceptor will use exists, is readable and (with a principal)
+ * holds its keys; and a private MEMORY copy of it (gss_cred.mem_keytab). */
+SECURITY_STATUS sspix_check_keytab(const char *keytab_name, const char *principal);
+SECURITY_STATUS sspix_keytab_to_memory(struct gss_cred *c, const char *keytab_name, const char *principal);
+
+/* ---- contexts (ctx.c, attrs.c) --------------------------------------------------- */
+
+SECURITY_STATUS sspix_gss_init(const struct sspix_package *pkg, void *cred, void **ctx, const char *target, ULONG req,
+                               const uint8_t *in, size_t in_len, struct sspix_leg *leg);
+SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred, void **ctx, ULONG req, const uint8_t *in,
+                                 size_t in_len, struct sspix_leg *leg);
+void sspix_gss_delete_ctx(void *ctx);
+enum sspix_package_id sspix_gss_negotiated(void *ctx, int *complete);
+SECURITY_STATUS sspix_gss_local_name(void *ctx, char **name);
+SECURITY_STATUS sspix_gss_query_ctx(void *ctx, ULONG attr, void *buffer);
+/* GSS flags <-> ISC_REQ/ISC_RET/ASC_RET flags. */
+OM_uint32 sspix_isc_to_gss(ULONG req);
+ULONG sspix_gss_to_attrs(OM_uint32 gss_flags, int server, int complete);
+/* Lifetime in seconds from now as Unix seconds and a TimeStamp; skewed: an
+ * acceptor's lifetime, from which MIT's clock-skew allowance is taken off. */
+void sspix_expiry_from_lifetime(OM_uint32 lifetime, int skewed, int64_t now, int64_t *unix_out, TimeStamp *ts);
 
 #endif

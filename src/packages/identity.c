@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sspi/errors.h"
@@ -107,5 +108,86 @@ SECURITY_STATUS sspix_identity_recognise(const void *auth_data, SEC_WINNT_AUTH_I
     storage->PasswordLength = ex.PasswordLength;
     storage->Flags = ex.Flags;
     *ident = storage;
+    return SEC_E_OK;
+}
+
+static char *identity_dup(const void *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s == NULL)
+        return NULL;
+    memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+void sspix_identity_clear(struct sspix_identity *id)
+{
+    free(id->principal);
+    if (id->password != NULL) {
+        explicit_bzero(id->password, strlen(id->password));
+        free(id->password);
+    }
+    id->principal = id->password = NULL;
+}
+
+/* Bounds and encoding of a caller's SEC_WINNT_AUTH_IDENTITY_A. */
+SECURITY_STATUS sspix_identity_check(const SEC_WINNT_AUTH_IDENTITY_A *a)
+{
+    if (a->Flags != SEC_WINNT_AUTH_IDENTITY_ANSI)
+        return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION,
+                          "SEC_WINNT_AUTH_IDENTITY Flags 0x%x: only SEC_WINNT_AUTH_IDENTITY_ANSI is supported",
+                          (unsigned)a->Flags);
+    if (a->UserLength == 0 || a->User == NULL)
+        return sspix_fail(SEC_E_UNKNOWN_CREDENTIALS, "SEC_WINNT_AUTH_IDENTITY has no user name");
+    if (a->UserLength > SSPIX_MAX_IDENTITY_FIELD || a->DomainLength > SSPIX_MAX_IDENTITY_FIELD ||
+        a->PasswordLength > SSPIX_MAX_IDENTITY_FIELD)
+        return sspix_fail(SEC_E_UNKNOWN_CREDENTIALS, "SEC_WINNT_AUTH_IDENTITY field longer than %u bytes",
+                          SSPIX_MAX_IDENTITY_FIELD);
+    if ((a->DomainLength > 0 && a->Domain == NULL) || (a->PasswordLength > 0 && a->Password == NULL))
+        return sspix_fail(SEC_E_UNKNOWN_CREDENTIALS, "SEC_WINNT_AUTH_IDENTITY has a length without a buffer");
+    if (memchr(a->User, '\0', a->UserLength) != NULL ||
+        (a->DomainLength && memchr(a->Domain, '\0', a->DomainLength) != NULL) ||
+        (a->PasswordLength && memchr(a->Password, '\0', a->PasswordLength) != NULL))
+        return sspix_fail(SEC_E_UNKNOWN_CREDENTIALS, "SEC_WINNT_AUTH_IDENTITY length covers a NUL byte");
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS sspix_identity_parse(const SEC_WINNT_AUTH_IDENTITY_A *a, struct sspix_identity *id)
+{
+    SECURITY_STATUS st;
+    if ((st = sspix_identity_check(a)) != SEC_E_OK)
+        return st;
+
+    /* DOMAIN\user and user@REALM forms; a Windows domain is a realm in
+     * capitals. */
+    const char *user = (const char *)a->User;
+    size_t ulen = a->UserLength;
+    const char *backslash = memchr(user, '\\', ulen);
+    const char *dom = (const char *)a->Domain;
+    size_t dlen = a->DomainLength;
+    if (backslash != NULL) {
+        dom = user;
+        dlen = (size_t)(backslash - user);
+        ulen -= dlen + 1;
+        user = backslash + 1;
+    }
+    size_t cap = ulen + dlen + 2;
+    id->principal = malloc(cap);
+    if (id->principal == NULL)
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    memcpy(id->principal, user, ulen);
+    size_t n = ulen;
+    if (dlen > 0 && memchr(user, '@', ulen) == NULL) {
+        id->principal[n++] = '@';
+        for (size_t i = 0; i < dlen; i++)
+            id->principal[n++] = (char)toupper((unsigned char)dom[i]);
+    }
+    id->principal[n] = '\0';
+    id->password = identity_dup(a->Password ? (const void *)a->Password : "", a->PasswordLength);
+    if (id->password == NULL) {
+        sspix_identity_clear(id);
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    }
     return SEC_E_OK;
 }

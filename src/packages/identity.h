@@ -38,4 +38,26 @@ SECURITY_STATUS sspix_package_list_parse(const unsigned char *list, ULONG len, u
 SECURITY_STATUS sspix_identity_recognise(const void *auth_data, SEC_WINNT_AUTH_IDENTITY_A *storage,
                                          const SEC_WINNT_AUTH_IDENTITY_A **ident, unsigned *pkglist);
 
+/* Longest User, Domain or Password accepted, in bytes. */
+#define SSPIX_MAX_IDENTITY_FIELD 512u
+
+/* A checked identity as Kerberos takes it: "user@REALM" (a Windows domain is
+ * a realm in capitals; "DOMAIN\\user" and "user@REALM" forms are accepted)
+ * and the password, both malloc'ed and NUL-terminated. */
+struct sspix_identity {
+    char *principal;
+    char *password;
+};
+
+/* Bounds and encoding of a caller's SEC_WINNT_AUTH_IDENTITY_A: ANSI flag,
+ * a user, lengths within SSPIX_MAX_IDENTITY_FIELD with memory behind them,
+ * no NUL inside a length. SEC_E_OK or the failure with a message. */
+SECURITY_STATUS sspix_identity_check(const SEC_WINNT_AUTH_IDENTITY_A *a);
+
+/* Checks a and fills *id; on failure *id holds nothing to free. */
+SECURITY_STATUS sspix_identity_parse(const SEC_WINNT_AUTH_IDENTITY_A *a, struct sspix_identity *id);
+
+/* Frees *id, wiping the password; safe on a zeroed or cleared identity. */
+void sspix_identity_clear(struct sspix_identity *id);
+
 #endif

@@ -19,6 +19,11 @@
 
 #include <sspix/sspix.h>
 
+/* Most bytes one handshake token may have; larger input is refused before
+ * anything is copied (Windows' Kerberos maximum is 48,000; AD deployments
+ * raise MaxTokenSize to 65,535 at most). */
+#define SSPIX_MAX_HANDSHAKE_TOKEN (256u * 1024u)
+
 enum sspix_package_id { SSPIX_PKG_NEGOTIATE = 0, SSPIX_PKG_KERBEROS = 1, SSPIX_PKG_NTLM = 2, SSPIX_PKG_COUNT };
 
 struct sspix_package;

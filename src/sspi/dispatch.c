@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "packages/ctx_blob.h"
-#include "packages/gss_core.h"
 #include "packages/package.h"
 #include "sspi/errors.h"
 #include "sspi/handles.h"
@@ -301,9 +300,9 @@ static SECURITY_STATUS input_token(PSecBufferDesc in, const uint8_t **p, size_t 
         return SEC_E_OK;
     if (b->pvBuffer == NULL)
         return sspix_fail(SEC_E_INVALID_TOKEN, "the input SECBUFFER_TOKEN has a length but no memory");
-    if (b->cbBuffer > SSPIX_GSS_MAX_TOKEN)
+    if (b->cbBuffer > SSPIX_MAX_HANDSHAKE_TOKEN)
         return sspix_fail(SEC_E_INVALID_TOKEN, "input token of %u bytes exceeds the %u-byte maximum",
-                          (unsigned)b->cbBuffer, SSPIX_GSS_MAX_TOKEN);
+                          (unsigned)b->cbBuffer, SSPIX_MAX_HANDSHAKE_TOKEN);
     *p = b->pvBuffer;
     *len = b->cbBuffer;
     return SEC_E_OK;
