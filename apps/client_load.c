@@ -35,7 +35,7 @@ struct lconn {
     unsigned long sent; /* echo messages queued */
     int held;           /* the --hold pause was taken */
     struct event *hold_ev;
-    struct client_conv conv;
+    struct sspix_client_conv conv;
 };
 
 struct lstats {
@@ -75,7 +75,7 @@ static uint32_t clamp_us(uint64_t us)
 static void record(struct lthread *th, struct lconn *c)
 {
     struct lstats *st = &th->st;
-    if (c->conv.state == CONV_DONE) {
+    if (c->conv.state == SSPIX_CLIENT_DONE) {
         st->ok++;
         if (st->n == st->cap) {
             size_t cap = st->cap ? st->cap * 2 : 256;
@@ -129,7 +129,7 @@ static void release(struct lconn *c)
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
-    client_conv_free(&c->conv);
+    sspix_client_conv_free(&c->conv);
     c->active = 0;
 }
 
@@ -155,25 +155,25 @@ static int begin_connect(struct lconn *c)
         }
         char r[96];
         snprintf(r, sizeof(r), "connect: %s", strerror(e));
-        client_conv_fail(&c->conv, CLIENT_EXIT_CONN, r, "cannot connect: %s", strerror(e));
+        sspix_client_conv_fail(&c->conv, SSPIX_CLIENT_EXIT_CONN, r, "cannot connect: %s", strerror(e));
         return -1;
     }
     c->rd = event_new(c->th->base, c->fd, EV_READ | EV_PERSIST, on_read, c);
     c->wr = event_new(c->th->base, c->fd, EV_WRITE | EV_PERSIST, on_write, c);
     if (c->rd == NULL || c->wr == NULL) {
-        client_conv_fail(&c->conv, CLIENT_EXIT_CONN, "event_new failed", "cannot create events (out of memory)");
+        sspix_client_conv_fail(&c->conv, SSPIX_CLIENT_EXIT_CONN, "event_new failed",
+                               "cannot create events (out of memory)");
         return -1;
     }
     if (in_progress) {
         c->connecting = 1;
         if (event_add(c->wr, &c->th->tv) != 0) {
-            client_conv_fail(&c->conv, CLIENT_EXIT_CONN, "event_add failed", "cannot watch the socket");
+            sspix_client_conv_fail(&c->conv, SSPIX_CLIENT_EXIT_CONN, "event_add failed", "cannot watch the socket");
             return -1;
         }
         return 0;
     }
     atomic_store(c->th->preferred_addr, c->addr);
-    client_conv_start(&c->conv);
     advance(c);
     return 0;
 }
@@ -195,9 +195,11 @@ static void kick_cb(evutil_socket_t fd, short what, void *arg)
             c->held = 0;
             c->t_auth = 0;
             c->addr = atomic_load(th->preferred_addr);
-            client_conv_init(&c->conv, th->lp->conv);
+            sspix_client_conv_init(&c->conv, th->lp->conv);
             c->t0 = client_now_us();
-            if (begin_connect(c) != 0) {
+            /* The first token before the connection: a credential failure
+             * is counted without ever reaching the server. */
+            if (sspix_client_conv_start(&c->conv) == SSPIX_CLIENT_FAILED || begin_connect(c) != 0) {
                 /* Count it here and try the next ticket in the same slot:
                  * no recursion through finish() for instant failures. */
                 release(c);
@@ -237,31 +239,31 @@ static void advance(struct lconn *c)
 {
     const struct client_load_params *lp = c->th->lp;
     for (;;) {
-        if (!c->t_auth && client_conv_authenticated(&c->conv))
+        if (!c->t_auth && sspix_client_conv_authenticated(&c->conv))
             c->t_auth = client_now_us();
-        if (c->conv.state == CONV_DONE || c->conv.state == CONV_FAILED) {
+        if (c->conv.state == SSPIX_CLIENT_DONE || c->conv.state == SSPIX_CLIENT_FAILED) {
             finish(c);
             return;
         }
         const uint8_t *data;
         size_t len;
-        client_conv_pending(&c->conv, &data, &len);
-        if (len == 0 && c->conv.state == CONV_ECHO_IDLE) {
+        sspix_client_conv_pending(&c->conv, &data, &len);
+        if (len == 0 && c->conv.state == SSPIX_CLIENT_ECHO_IDLE) {
             if (lp->hold > 0 && !c->held && hold_begin(c))
                 return;
             if (c->sent < lp->count) {
                 c->sent++;
-                client_conv_send(&c->conv, lp->msg, lp->msg_len);
+                sspix_client_conv_send(&c->conv, lp->msg, lp->msg_len);
             } else {
-                client_conv_end(&c->conv);
+                sspix_client_conv_end(&c->conv);
             }
             continue;
         }
         while (len > 0) {
             ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
             if (n > 0) {
-                client_conv_sent(&c->conv, (size_t)n);
-                client_conv_pending(&c->conv, &data, &len);
+                sspix_client_conv_sent(&c->conv, (size_t)n);
+                sspix_client_conv_pending(&c->conv, &data, &len);
                 continue;
             }
             if (n < 0 && errno == EINTR)
@@ -270,7 +272,8 @@ static void advance(struct lconn *c)
                 break;
             char r[96];
             snprintf(r, sizeof(r), "send: %s", strerror(errno));
-            client_conv_fail(&c->conv, CLIENT_EXIT_CONN, r, "sending to the server failed: %s", strerror(errno));
+            sspix_client_conv_fail(&c->conv, SSPIX_CLIENT_EXIT_CONN, r, "sending to the server failed: %s",
+                                   strerror(errno));
             finish(c);
             return;
         }
@@ -280,7 +283,7 @@ static void advance(struct lconn *c)
         } else if (event_pending(c->wr, EV_WRITE, NULL)) {
             event_del(c->wr);
         }
-        if (client_conv_wants_read(&c->conv) && !event_pending(c->rd, EV_READ, NULL))
+        if (sspix_client_conv_wants_read(&c->conv) && !event_pending(c->rd, EV_READ, NULL))
             event_add(c->rd, &c->th->tv);
         return;
     }
@@ -291,8 +294,9 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
     struct lconn *c = arg;
     (void)fd;
     if (what & EV_TIMEOUT) {
-        client_conv_fail(&c->conv, CLIENT_EXIT_CONN, c->connecting ? "connect: timeout" : "send: timeout",
-                         "%s did not complete within %g s", c->connecting ? "connect" : "send", c->th->lp->timeout);
+        sspix_client_conv_fail(&c->conv, SSPIX_CLIENT_EXIT_CONN, c->connecting ? "connect: timeout" : "send: timeout",
+                               "%s did not complete within %g s", c->connecting ? "connect" : "send",
+                               c->th->lp->timeout);
         finish(c);
         return;
     }
@@ -314,14 +318,13 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
             }
             char r[96];
             snprintf(r, sizeof(r), "connect: %s", strerror(e));
-            client_conv_fail(&c->conv, CLIENT_EXIT_CONN, r, "cannot connect: %s", strerror(e));
+            sspix_client_conv_fail(&c->conv, SSPIX_CLIENT_EXIT_CONN, r, "cannot connect: %s", strerror(e));
             finish(c);
             return;
         }
         c->connecting = 0;
         atomic_store(c->th->preferred_addr, c->addr);
         event_del(c->wr);
-        client_conv_start(&c->conv);
     }
     advance(c);
 }
@@ -331,18 +334,18 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
     struct lconn *c = arg;
     (void)fd;
     if (what & EV_TIMEOUT) {
-        client_conv_fail(&c->conv, CLIENT_EXIT_CONN, "timeout", "no answer from the server within %g s %s",
-                         c->th->lp->timeout, client_conv_waiting(&c->conv));
+        sspix_client_conv_fail(&c->conv, SSPIX_CLIENT_EXIT_CONN, "timeout", "no answer from the server within %g s %s",
+                               c->th->lp->timeout, sspix_client_conv_waiting(&c->conv));
         finish(c);
         return;
     }
     ssize_t n = recv(c->fd, c->th->rbuf, sizeof(c->th->rbuf), 0);
     if (n > 0)
-        client_conv_feed(&c->conv, c->th->rbuf, (size_t)n);
+        sspix_client_conv_feed(&c->conv, c->th->rbuf, (size_t)n);
     else if (n == 0)
-        client_conv_eof(&c->conv, 0);
+        sspix_client_conv_eof(&c->conv, 0);
     else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        client_conv_eof(&c->conv, errno);
+        sspix_client_conv_eof(&c->conv, errno);
     else
         return;
     advance(c);

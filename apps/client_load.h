@@ -2,7 +2,7 @@
  * client_load.h - sspix-client's load generator: N conversations with at most
  * P in flight, on non-blocking sockets driven by libevent, one event base per
  * thread. Every conversation runs the same state machine as a single client
- * (client_conv.h) and all of them share one credential handle.
+ * (src/client/conv.h) and all of them share one credential handle.
  */
 #ifndef SSPIX_CLIENT_LOAD_H
 #define SSPIX_CLIENT_LOAD_H
@@ -10,11 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "client_conv.h"
+#include "client/conv.h"
 #include "client_net.h"
 
 struct client_load_params {
-    const struct client_params *conv; /* shared by every conversation */
+    const struct sspix_client_params *conv; /* shared by every conversation */
     const struct client_addrs *addrs;
     unsigned long connections; /* N */
     unsigned parallel;         /* P */
@@ -32,7 +32,7 @@ struct client_load_params {
 
 struct client_load_reason {
     char reason[96];
-    enum client_exit exit_code;
+    enum sspix_client_exit exit_code;
     unsigned long count;
     char example[1024]; /* the full message of the first occurrence */
 };

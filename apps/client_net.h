@@ -1,6 +1,6 @@
 /*
  * client_net.h - sockets for sspix-client: name resolution, connecting with a
- * deadline, and a monotonic clock. The protocol lives in client_conv.h.
+ * deadline, and a monotonic clock. The protocol lives in src/client/conv.h.
  */
 #ifndef SSPIX_CLIENT_NET_H
 #define SSPIX_CLIENT_NET_H

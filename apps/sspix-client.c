@@ -24,12 +24,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "client_conv.h"
+#include "client/conv.h"
 #include "client_load.h"
 #include "client_net.h"
 #include "wire/gssframe.h"
@@ -48,7 +49,7 @@ struct opts {
     char spn_buf[1100];
     const char *package;
     const char *user, *domain, *password_file;
-    enum client_mode mode;
+    enum sspix_client_mode mode;
     const char *message;
     long long size; /* -1: not given */
     unsigned long count;
@@ -71,33 +72,37 @@ static void usage(FILE *f)
             "Usage: " PROG " HOST [options]\n"
             "Authenticate to an SSPI sockets-sample server with mutual authentication.\n"
             "\n"
-            "  --port P              TCP port (default %d)\n"
-            "  --spn SPN             service principal (default host/HOST)\n"
-            "  --package NAME        Negotiate (default), Kerberos or NTLM (NTLM never authenticates\n"
-            "                        the server: it needs --allow-no-mutual)\n"
-            "  --user U --domain D --password-file F\n"
-            "                        log on with a password (first line of F) instead of the ccache\n"
-            "  --mode greet|echo     read the server's greeting (default), or echo protected messages\n"
-            "  --message TEXT        echo: send TEXT (default: one message per stdin line)\n"
-            "  --size N --count M    echo: send M messages of N pseudo-random bytes\n"
-            "  --connections N       load generator: N connections in total\n"
-            "  --parallel P          load generator: at most P in flight\n"
-            "  --threads T           load generator: event-loop threads (default: CPUs, max 8)\n"
-            "  --timeout SEC         bound on each connect and each wait for the server (default 10)\n"
-            "  --max-message BYTES   largest message sent or accepted (default %u)\n"
-            "  --allow-no-mutual     do not ask for or require mutual authentication\n"
-            "  --protocol ms|gss-sample\n"
-            "                        the Microsoft sample's framing (default) or MIT's gss-sample\n"
-            "                        (gss-server's protocol; echo messages are wrapped and answered\n"
-            "                        by a MIC; greet mode sends no message)\n"
-            "  --no-wrap, --no-encrypt, --no-mic\n"
-            "                        gss-sample: send messages unwrapped / integrity-only / without\n"
-            "                        asking for a MIC (gss-client's -nw, -nx, -nm)\n"
-            "  --hold SEC            load generator, echo mode: each session idles SEC seconds once\n"
-            "                        authenticated, then sends its messages (prints 'held: N' once\n"
-            "                        all sessions of --parallel are authenticated and idle)\n"
-            "  --quiet               print only the greeting / echoes / summary and errors\n"
-            "  --help, --version\n"
+            "  -p, --port PORT            TCP port (default %d)\n"
+            "  -s, --spn SPN              service principal (default host/HOST)\n"
+            "  -P, --package NAME         Negotiate (default), Kerberos or NTLM (NTLM never\n"
+            "                             authenticates the server: it needs --allow-no-mutual)\n"
+            "      --user U --domain D --password-file F\n"
+            "                             log on with a password (first line of F), not the ccache\n"
+            "  -m, --mode greet|echo      read the server's greeting (default), or echo protected\n"
+            "                             messages\n"
+            "      --message TEXT         echo: send TEXT (default: one message per stdin line)\n"
+            "      --size N --count M     echo: send M messages of N pseudo-random bytes\n"
+            "      --connections N        load generator: N connections in total\n"
+            "      --parallel P           load generator: at most P in flight\n"
+            "      --threads N            load generator: event-loop threads (default: CPUs, max 8)\n"
+            "      --timeout SEC          bound on each wait for the KDC (getting the ticket, or a\n"
+            "                             password logon), each connect and each wait for the\n"
+            "                             server (default 10)\n"
+            "      --max-message BYTES    largest message sent or accepted (default %u)\n"
+            "      --allow-no-mutual      do not ask for or require mutual authentication\n"
+            "      --protocol ms|gss-sample\n"
+            "                             the Microsoft sample's framing (default) or MIT's\n"
+            "                             gss-sample (gss-server's protocol; echo messages are wrapped\n"
+            "                             and answered by a MIC; greet mode sends no message)\n"
+            "      --no-wrap, --no-encrypt, --no-mic\n"
+            "                             gss-sample: send messages unwrapped / integrity-only /\n"
+            "                             without asking for a MIC (gss-client's -nw, -nx, -nm)\n"
+            "      --hold SEC             load generator, echo mode: each session idles SEC seconds\n"
+            "                             once authenticated, then sends its messages (prints\n"
+            "                             'held: N' once all sessions of --parallel are idle)\n"
+            "  -q, --quiet                print only the greeting / echoes / summary and errors\n"
+            "  -h, --help                 this text\n"
+            "  -V, --version              print the version\n"
             "\n"
             "Exit: 0 ok, 1 usage, 2 connection error, 3 authentication failed, 4 server did not\n"
             "prove its identity, 5 message protection or protocol error, 6 load run had failures.\n",
@@ -114,7 +119,7 @@ static void die_usage(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry '" PROG " --help'.\n");
-    exit(CLIENT_EXIT_USAGE);
+    exit(SSPIX_CLIENT_EXIT_USAGE);
 }
 
 static unsigned long long parse_num(const char *opt, const char *s, unsigned long long lo, unsigned long long hi)
@@ -126,19 +131,15 @@ static unsigned long long parse_num(const char *opt, const char *s, unsigned lon
     unsigned long long v = strtoull(s, &end, 10);
     if (errno != 0 || *end != '\0' || v < lo || v > hi) {
         fprintf(stderr, PROG ": %s must be an integer from %llu to %llu, not '%s'\n", opt, lo, hi, s);
-        exit(CLIENT_EXIT_USAGE);
+        exit(SSPIX_CLIENT_EXIT_USAGE);
     }
     return v;
 }
 
 enum {
-    OPT_PORT = 256,
-    OPT_SPN,
-    OPT_PACKAGE,
-    OPT_USER,
+    OPT_USER = 256,
     OPT_DOMAIN,
     OPT_PASSWORD_FILE,
-    OPT_MODE,
     OPT_MESSAGE,
     OPT_SIZE,
     OPT_COUNT,
@@ -148,26 +149,23 @@ enum {
     OPT_TIMEOUT,
     OPT_MAX_MESSAGE,
     OPT_ALLOW_NO_MUTUAL,
-    OPT_QUIET,
     OPT_PROTOCOL,
     OPT_NO_WRAP,
     OPT_NO_ENCRYPT,
     OPT_NO_MIC,
     OPT_HOLD,
-    OPT_HELP,
-    OPT_VERSION,
 };
 
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
     static const struct option longopts[] = {
-        {"port", required_argument, NULL, OPT_PORT},
-        {"spn", required_argument, NULL, OPT_SPN},
-        {"package", required_argument, NULL, OPT_PACKAGE},
+        {"port", required_argument, NULL, 'p'},
+        {"spn", required_argument, NULL, 's'},
+        {"package", required_argument, NULL, 'P'},
         {"user", required_argument, NULL, OPT_USER},
         {"domain", required_argument, NULL, OPT_DOMAIN},
         {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
-        {"mode", required_argument, NULL, OPT_MODE},
+        {"mode", required_argument, NULL, 'm'},
         {"message", required_argument, NULL, OPT_MESSAGE},
         {"size", required_argument, NULL, OPT_SIZE},
         {"count", required_argument, NULL, OPT_COUNT},
@@ -177,14 +175,14 @@ static void parse_opts(int argc, char **argv, struct opts *o)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"max-message", required_argument, NULL, OPT_MAX_MESSAGE},
         {"allow-no-mutual", no_argument, NULL, OPT_ALLOW_NO_MUTUAL},
-        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"quiet", no_argument, NULL, 'q'},
         {"protocol", required_argument, NULL, OPT_PROTOCOL},
         {"no-wrap", no_argument, NULL, OPT_NO_WRAP},
         {"no-encrypt", no_argument, NULL, OPT_NO_ENCRYPT},
         {"no-mic", no_argument, NULL, OPT_NO_MIC},
         {"hold", required_argument, NULL, OPT_HOLD},
-        {"help", no_argument, NULL, OPT_HELP},
-        {"version", no_argument, NULL, OPT_VERSION},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int ch, have_conn = 0, have_par = 0;
@@ -192,18 +190,18 @@ static void parse_opts(int argc, char **argv, struct opts *o)
     memset(o, 0, sizeof(*o));
     o->port = DEFAULT_PORT;
     o->package = "Negotiate";
-    o->mode = CLIENT_MODE_GREET;
+    o->mode = SSPIX_CLIENT_MODE_GREET;
     o->size = -1;
     o->timeout = DEFAULT_TIMEOUT;
     o->max_message = DEFAULT_MAX_MESSAGE;
     o->connections = 1;
 
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, "hqV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":p:s:P:m:qhV", longopts, NULL)) != -1) {
         switch (ch) {
-        case OPT_PORT: o->port = (unsigned)parse_num("--port", optarg, 1, 65535); break;
-        case OPT_SPN: o->spn = optarg; break;
-        case OPT_PACKAGE:
+        case 'p': o->port = (unsigned)parse_num("--port", optarg, 1, 65535); break;
+        case 's': o->spn = optarg; break;
+        case 'P':
             if (strcasecmp(optarg, "Negotiate") == 0)
                 o->package = "Negotiate";
             else if (strcasecmp(optarg, "Kerberos") == 0)
@@ -216,11 +214,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
         case OPT_USER: o->user = optarg; break;
         case OPT_DOMAIN: o->domain = optarg; break;
         case OPT_PASSWORD_FILE: o->password_file = optarg; break;
-        case OPT_MODE:
+        case 'm':
             if (strcmp(optarg, "greet") == 0)
-                o->mode = CLIENT_MODE_GREET;
+                o->mode = SSPIX_CLIENT_MODE_GREET;
             else if (strcmp(optarg, "echo") == 0)
-                o->mode = CLIENT_MODE_ECHO;
+                o->mode = SSPIX_CLIENT_MODE_ECHO;
             else
                 die_usage("--mode must be greet or echo, not '%s'", optarg);
             break;
@@ -269,16 +267,12 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             o->hold = h;
             break;
         }
-        case 'q':
-        case OPT_QUIET: o->quiet = 1; break;
-        case 'h':
-        case OPT_HELP: usage(stdout); exit(0);
-        case 'V':
-        case OPT_VERSION: printf(PROG " (sspix) %s\n", sspix_version()); exit(0);
-        default:
-            if (optopt >= OPT_PORT)
-                die_usage("option '%s' needs a value", argv[optind - 1]);
-            die_usage("unknown option '%s'", argv[optind - 1]);
+        case 'q': o->quiet = 1; break;
+        case 'h': usage(stdout); exit(0);
+        /* The same format as sspix-server's: program, version, the library's version. */
+        case 'V': printf(PROG " %s (libsspix %s)\n", SSPIX_VERSION_STRING, sspix_version()); exit(0);
+        case ':': die_usage("option '%s' needs a value", argv[optind - 1]);
+        default: die_usage("unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind >= argc)
@@ -295,7 +289,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
         die_usage("%s", "--domain and --password-file go with --user");
     if (o->user && !o->password_file)
         die_usage("%s", "--user needs --password-file");
-    if (o->mode == CLIENT_MODE_GREET && (o->message || o->size >= 0 || o->count))
+    if (o->mode == SSPIX_CLIENT_MODE_GREET && (o->message || o->size >= 0 || o->count))
         die_usage("%s", "--message, --size and --count need --mode echo");
     if (o->message && o->size >= 0)
         die_usage("%s", "--message and --size exclude each other");
@@ -304,7 +298,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
     if ((o->no_wrap || o->no_encrypt || o->no_mic) && !o->gss)
         die_usage("%s", "--no-wrap, --no-encrypt and --no-mic go with --protocol gss-sample");
     o->load = have_conn || have_par;
-    if (o->hold > 0 && (!o->load || o->mode != CLIENT_MODE_ECHO))
+    if (o->hold > 0 && (!o->load || o->mode != SSPIX_CLIENT_MODE_ECHO))
         die_usage("%s", "--hold goes with a load run (--connections/--parallel) in --mode echo");
     if (!o->load && o->threads)
         die_usage("%s", "--threads goes with --connections/--parallel");
@@ -313,7 +307,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             o->parallel = o->connections < 100 ? o->connections : 100;
         if (o->parallel > o->connections)
             o->parallel = o->connections;
-        if (o->mode == CLIENT_MODE_ECHO && !o->message && o->size < 0)
+        if (o->mode == SSPIX_CLIENT_MODE_ECHO && !o->message && o->size < 0)
             die_usage("%s", "a load run in echo mode needs --message or --size (stdin is for one connection)");
         if (o->threads == 0) {
             long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -376,6 +370,59 @@ static int read_password(const char *path, char *buf, size_t size)
     return 0;
 }
 
+/* ---- the KDC deadline ------------------------------------------------------------
+ *
+ * The KDC exchanges happen inside AcquireCredentialsHandle (a password logon)
+ * and the first InitializeSecurityContext (the service ticket). MIT krb5 1.20
+ * has no setting that bounds them: it reads neither kdc_timeout (Heimdal's)
+ * nor request_timeout (from 1.22), and for an unanswering KDC its fixed
+ * schedule of retries takes about 3 s per UDP address plus 1 s per TCP
+ * address plus 14 s, and up to 10 s more for every TCP connection the KDC
+ * accepts without answering, per request. Those calls run under a timer
+ * instead: when --timeout passes, the client says so and exits (code 2) from
+ * the signal handler, which is all it can do while the library waits. */
+
+static char kdc_deadline_msg[1024];
+static size_t kdc_deadline_len;
+
+static void kdc_deadline_fire(int sig)
+{
+    (void)sig;
+    ssize_t w = write(STDERR_FILENO, kdc_deadline_msg, kdc_deadline_len);
+    (void)w;
+    _exit(SSPIX_CLIENT_EXIT_CONN);
+}
+
+/* Arm the deadline for one call that may wait for the KDC; what says what the
+ * client was doing ("getting a ticket for host/x"). */
+static void kdc_deadline_arm(double timeout, const char *what)
+{
+    int n = snprintf(kdc_deadline_msg, sizeof(kdc_deadline_msg),
+                     PROG ": no answer from the KDC within %g s while %s (see --timeout); check that the KDC "
+                          "is up and that the kdc entries for the realm in krb5.conf (KRB5_CONFIG) name it\n",
+                     timeout, what);
+    kdc_deadline_len = n < 0 ? 0 : (size_t)n >= sizeof(kdc_deadline_msg) ? sizeof(kdc_deadline_msg) - 1 : (size_t)n;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = kdc_deadline_fire;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it;
+    memset(&it, 0, sizeof(it));
+    it.it_value.tv_sec = (time_t)timeout;
+    it.it_value.tv_usec = (suseconds_t)((timeout - (double)(time_t)timeout) * 1e6);
+    if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+        it.it_value.tv_usec = 1;
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void kdc_deadline_disarm(void)
+{
+    struct itimerval it;
+    memset(&it, 0, sizeof(it));
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
 static int acquire(PSecurityFunctionTableA t, const struct opts *o, CredHandle *cred)
 {
     char password[PASSWORD_MAX + 2];
@@ -385,7 +432,7 @@ static int acquire(PSecurityFunctionTableA t, const struct opts *o, CredHandle *
 
     if (o->user) {
         if (read_password(o->password_file, password, sizeof(password)) != 0)
-            return CLIENT_EXIT_USAGE;
+            return SSPIX_CLIENT_EXIT_USAGE;
         memset(&id, 0, sizeof(id));
         id.User = (unsigned char *)o->user;
         id.UserLength = (ULONG)strlen(o->user);
@@ -396,14 +443,22 @@ static int acquire(PSecurityFunctionTableA t, const struct opts *o, CredHandle *
         id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
         auth = &id;
     }
+    if (o->user) {
+        char what[600];
+        snprintf(what, sizeof(what), "logging on as %s%s%s (AcquireCredentialsHandle)", o->user, o->domain ? "@" : "",
+                 o->domain ? o->domain : "");
+        kdc_deadline_arm(o->timeout, what);
+    }
     SECURITY_STATUS st = t->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)o->package, SECPKG_CRED_OUTBOUND, NULL, auth,
                                                       NULL, NULL, cred, &expiry);
+    if (o->user)
+        kdc_deadline_disarm();
     if (o->user)
         explicit_bzero(password, sizeof(password));
     if (st != SEC_E_OK) {
         fprintf(stderr, PROG ": AcquireCredentialsHandle(%s) failed: %s (0x%08x): %s\n", o->package,
                 sspix_status_name(st), (unsigned)st, sspix_last_error());
-        return CLIENT_EXIT_AUTH;
+        return SSPIX_CLIENT_EXIT_AUTH;
     }
     return 0;
 }
@@ -426,7 +481,8 @@ static void print_text(FILE *f, const uint8_t *s, size_t n)
     }
 }
 
-static void print_details(PSecurityFunctionTableA t, struct client_conv *c, const char *peer, const char *requested)
+static void print_details(PSecurityFunctionTableA t, struct sspix_client_conv *c, const char *peer,
+                          const char *requested)
 {
     SecPkgContext_PackageInfoA pi;
     SecPkgContext_NativeNamesA nn;
@@ -451,7 +507,7 @@ static void print_details(PSecurityFunctionTableA t, struct client_conv *c, cons
         printf("client:     ? (%s)\nserver:     ? (%s)\n", sspix_status_name(st), sspix_status_name(st));
     }
     printf("mutual:     %s\n", (c->attrs & ISC_RET_MUTUAL_AUTH) ? "yes, the server proved its identity" : "no");
-    printf("flags:      0x%08x %s\n", (unsigned)c->attrs, client_flag_names(c->attrs, flags, sizeof(flags)));
+    printf("flags:      0x%08x %s\n", (unsigned)c->attrs, sspix_client_flag_names(c->attrs, flags, sizeof(flags)));
     printf("legs:       %d\n", c->legs);
     fflush(stdout);
 }
@@ -461,7 +517,7 @@ static void print_details(PSecurityFunctionTableA t, struct client_conv *c, cons
 struct single {
     PSecurityFunctionTableA t;
     const struct opts *o;
-    struct client_conv *c;
+    struct sspix_client_conv *c;
     int fd;
     char peer[96];
     int printed;
@@ -484,23 +540,27 @@ static int wait_fd(struct single *s, short events)
 /* Move bytes until the conversation ends or waits for the caller (echo idle). */
 static void pump(struct single *s)
 {
-    struct client_conv *c = s->c;
+    struct sspix_client_conv *c = s->c;
     for (;;) {
-        if (!s->printed && client_conv_authenticated(c)) {
+        /* Without mutual authentication the context completes on our side
+         * before the server has checked our credentials: the details wait
+         * until something from the server shows that it accepted them. */
+        if (!s->printed && sspix_client_conv_authenticated(c) &&
+            (sspix_client_conv_accepted(c) || c->state == SSPIX_CLIENT_DONE)) {
             s->printed = 1;
             if (!s->o->quiet)
                 print_details(s->t, c, s->peer, s->o->package);
         }
-        if (c->state == CONV_DONE || c->state == CONV_FAILED)
+        if (c->state == SSPIX_CLIENT_DONE || c->state == SSPIX_CLIENT_FAILED)
             return;
         const uint8_t *data;
         size_t len;
-        client_conv_pending(c, &data, &len);
+        sspix_client_conv_pending(c, &data, &len);
         while (len > 0) {
             ssize_t n = send(s->fd, data, len, MSG_NOSIGNAL);
             if (n > 0) {
-                client_conv_sent(c, (size_t)n);
-                client_conv_pending(c, &data, &len);
+                sspix_client_conv_sent(c, (size_t)n);
+                sspix_client_conv_pending(c, &data, &len);
                 continue;
             }
             if (n < 0 && errno == EINTR)
@@ -510,48 +570,49 @@ static void pump(struct single *s)
                 if (w > 0)
                     continue;
                 if (w == 0)
-                    client_conv_fail(c, CLIENT_EXIT_CONN, "send: timeout",
-                                     "the server did not take our data within %g s", s->o->timeout);
+                    sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_CONN, "send: timeout",
+                                           "the server did not take our data within %g s", s->o->timeout);
                 else
-                    client_conv_fail(c, CLIENT_EXIT_CONN, "poll", "poll: %s", strerror(errno));
+                    sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_CONN, "poll", "poll: %s", strerror(errno));
                 return;
             }
             int e = errno;
-            if (c->state == CONV_HANDSHAKE && c->legs <= 1)
-                client_conv_fail(c, CLIENT_EXIT_CONN, "send", "sending our first token failed: %s", strerror(e));
+            if (c->state == SSPIX_CLIENT_HANDSHAKE && c->legs <= 1)
+                sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_CONN, "send", "sending our first token failed: %s",
+                                       strerror(e));
             else
-                client_conv_eof(c, e); /* the server went away; the state says what was due */
+                sspix_client_conv_eof(c, e); /* the server went away; the state says what was due */
             return;
         }
-        if (c->state == CONV_ECHO_IDLE)
+        if (c->state == SSPIX_CLIENT_ECHO_IDLE)
             return;
-        if (!client_conv_wants_read(c))
+        if (!sspix_client_conv_wants_read(c))
             return;
         int w = wait_fd(s, POLLIN);
         if (w <= 0) {
             if (w == 0)
-                client_conv_fail(c, CLIENT_EXIT_CONN, "timeout", "no answer from the server within %g s %s",
-                                 s->o->timeout, client_conv_waiting(c));
+                sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_CONN, "timeout", "no answer from the server within %g s %s",
+                                       s->o->timeout, sspix_client_conv_waiting(c));
             else
-                client_conv_fail(c, CLIENT_EXIT_CONN, "poll", "poll: %s", strerror(errno));
+                sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_CONN, "poll", "poll: %s", strerror(errno));
             return;
         }
         ssize_t n = recv(s->fd, s->rbuf, sizeof(s->rbuf), 0);
         if (n > 0)
-            client_conv_feed(c, s->rbuf, (size_t)n);
+            sspix_client_conv_feed(c, s->rbuf, (size_t)n);
         else if (n == 0)
-            client_conv_eof(c, 0);
+            sspix_client_conv_eof(c, 0);
         else if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
-            client_conv_eof(c, errno);
+            sspix_client_conv_eof(c, errno);
     }
 }
 
 /* Send one echo message and wait for its echo; print it when it is text. */
 static int echo_one(struct single *s, const void *msg, size_t len, int show)
 {
-    client_conv_send(s->c, msg, len);
+    sspix_client_conv_send(s->c, msg, len);
     pump(s);
-    if (s->c->state != CONV_ECHO_IDLE)
+    if (s->c->state != SSPIX_CLIENT_ECHO_IDLE)
         return -1;
     if (show) {
         print_text(stdout, s->c->text, s->c->text_len);
@@ -587,7 +648,7 @@ static int run_echo(struct single *s)
         uint8_t *buf = malloc((size_t)o->size + 1);
         uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ull;
         if (buf == NULL) {
-            client_conv_fail(s->c, CLIENT_EXIT_PROTOCOL, "out of memory", "out of memory");
+            sspix_client_conv_fail(s->c, SSPIX_CLIENT_EXIT_PROTOCOL, "out of memory", "out of memory");
             return -1;
         }
         for (unsigned long i = 0; i < o->count; i++) {
@@ -612,24 +673,47 @@ static int run_echo(struct single *s)
         }
         free(line);
     }
-    client_conv_end(s->c);
+    sspix_client_conv_end(s->c);
     pump(s);
-    return s->c->state == CONV_DONE ? 0 : -1;
+    return s->c->state == SSPIX_CLIENT_DONE ? 0 : -1;
 }
 
-static int run_single(PSecurityFunctionTableA t, const struct opts *o, const struct client_params *p,
+/* The first InitializeSecurityContext, which gets the service ticket from the
+ * KDC when the ccache has none, under the KDC deadline; it runs before any
+ * connection is made, so a credential problem never reaches the server.
+ * Returns 0, or the exit code with the message printed. */
+static int first_token(struct sspix_client_conv *c, const struct opts *o)
+{
+    char what[1200];
+    snprintf(what, sizeof(what), "getting a ticket for %s (InitializeSecurityContext)", o->spn);
+    kdc_deadline_arm(o->timeout, what);
+    sspix_client_conv_start(c);
+    kdc_deadline_disarm();
+    if (c->state != SSPIX_CLIENT_FAILED)
+        return 0;
+    fprintf(stderr, PROG ": %s; no connection was made\n", c->message);
+    return (int)c->exit_code;
+}
+
+static int run_single(PSecurityFunctionTableA t, const struct opts *o, const struct sspix_client_params *p,
                       const struct client_addrs *addrs)
 {
     struct single *s = calloc(1, sizeof(*s));
-    struct client_conv conv;
+    struct sspix_client_conv conv;
     int which = 0, err = 0, rc;
     if (s == NULL) {
         fprintf(stderr, PROG ": out of memory\n");
-        return CLIENT_EXIT_CONN;
+        return SSPIX_CLIENT_EXIT_CONN;
     }
     s->t = t;
     s->o = o;
     s->c = &conv;
+    sspix_client_conv_init(&conv, p);
+    if ((rc = first_token(&conv, o)) != 0) {
+        sspix_client_conv_free(&conv);
+        free(s);
+        return rc;
+    }
     s->fd = client_connect_any(addrs, o->timeout, &which, &err);
     if (s->fd < 0) {
         char a[96];
@@ -639,21 +723,20 @@ static int run_single(PSecurityFunctionTableA t, const struct opts *o, const str
             snprintf(a, sizeof(a), "port %u, %d addresses", o->port, addrs->count);
         fprintf(stderr, PROG ": cannot connect to %s (%s): %s\n", o->host, a,
                 err == ETIMEDOUT ? "timed out" : strerror(err));
+        sspix_client_conv_free(&conv);
         free(s);
-        return CLIENT_EXIT_CONN;
+        return SSPIX_CLIENT_EXIT_CONN;
     }
     client_addr_str((const struct sockaddr *)&addrs->addr[which], s->peer, sizeof(s->peer));
 
-    client_conv_init(&conv, p);
-    client_conv_start(&conv);
     pump(s);
-    if (conv.state == CONV_ECHO_IDLE)
+    if (conv.state == SSPIX_CLIENT_ECHO_IDLE)
         run_echo(s);
-    if (conv.state == CONV_DONE) {
-        if (o->mode == CLIENT_MODE_GREET && o->gss) {
+    if (conv.state == SSPIX_CLIENT_DONE) {
+        if (o->mode == SSPIX_CLIENT_MODE_GREET && o->gss) {
             if (!o->quiet)
                 printf("session:    authenticated; gss-sample has no greeting, closed with NOOP\n");
-        } else if (o->mode == CLIENT_MODE_GREET) {
+        } else if (o->mode == SSPIX_CLIENT_MODE_GREET) {
             if (!o->quiet)
                 printf("greeting:   ");
             print_text(stdout, conv.text, conv.text_len);
@@ -665,14 +748,14 @@ static int run_single(PSecurityFunctionTableA t, const struct opts *o, const str
                    : o->no_mic ? "every reply received (no MIC asked for)"
                                : "every MIC verified");
         }
-        rc = CLIENT_EXIT_OK;
+        rc = SSPIX_CLIENT_EXIT_OK;
     } else {
         fflush(stdout);
         fprintf(stderr, PROG ": %s\n", conv.message[0] ? conv.message : "the conversation did not finish");
-        rc = conv.state == CONV_FAILED ? (int)conv.exit_code : CLIENT_EXIT_PROTOCOL;
+        rc = conv.state == SSPIX_CLIENT_FAILED ? (int)conv.exit_code : SSPIX_CLIENT_EXIT_PROTOCOL;
     }
     close(s->fd);
-    client_conv_free(&conv);
+    sspix_client_conv_free(&conv);
     free(s);
     return rc;
 }
@@ -707,7 +790,7 @@ static void raise_nofile(unsigned long want)
                 want, want + 64, (unsigned long long)rl.rlim_cur);
 }
 
-static int run_load(const struct opts *o, const struct client_params *p, const struct client_addrs *addrs)
+static int run_load(const struct opts *o, const struct sspix_client_params *p, const struct client_addrs *addrs)
 {
     struct client_load_params lp;
     struct client_load_result res;
@@ -724,7 +807,7 @@ static int run_load(const struct opts *o, const struct client_params *p, const s
     lp.timeout = o->timeout;
     lp.count = o->count;
     lp.hold = o->hold;
-    if (o->mode == CLIENT_MODE_ECHO) {
+    if (o->mode == SSPIX_CLIENT_MODE_ECHO) {
         if (o->message) {
             lp.msg = (const uint8_t *)o->message;
             lp.msg_len = strlen(o->message);
@@ -733,7 +816,7 @@ static int run_load(const struct opts *o, const struct client_params *p, const s
             msg = malloc((size_t)o->size + 1);
             if (msg == NULL) {
                 fprintf(stderr, PROG ": out of memory\n");
-                return CLIENT_EXIT_LOAD;
+                return SSPIX_CLIENT_EXIT_LOAD;
             }
             fill_random(msg, (size_t)o->size, &seed);
             lp.msg = msg;
@@ -744,14 +827,14 @@ static int run_load(const struct opts *o, const struct client_params *p, const s
     if (!o->quiet)
         printf("load:       %lu connection(s), at most %lu in flight, %u thread(s), %s, %s mode, %s (%s)\n",
                o->connections, o->parallel, lp.threads > lp.parallel ? lp.parallel : lp.threads, o->package,
-               o->mode == CLIENT_MODE_GREET ? "greet" : "echo", o->host,
+               o->mode == SSPIX_CLIENT_MODE_GREET ? "greet" : "echo", o->host,
                client_addr_str((const struct sockaddr *)&addrs->addr[0], a, sizeof(a)));
     fflush(stdout);
     if (client_load_run(&lp, &res, err, sizeof(err)) != 0) {
         fprintf(stderr, PROG ": load generator: %s\n", err);
         free(msg);
         client_load_result_free(&res);
-        return CLIENT_EXIT_LOAD;
+        return SSPIX_CLIENT_EXIT_LOAD;
     }
     free(msg);
     printf("result:     %lu ok, %lu failed in %.3f s: %.1f handshakes/s\n", res.ok, res.failed, res.seconds,
@@ -761,7 +844,7 @@ static int run_load(const struct opts *o, const struct client_params *p, const s
                "connect -> authenticated:", pct_ms(res.auth_us, res.n_lat, 50), pct_ms(res.auth_us, res.n_lat, 90),
                pct_ms(res.auth_us, res.n_lat, 99), pct_ms(res.auth_us, res.n_lat, 100));
         printf("latency:    %-31s p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n",
-               o->mode == CLIENT_MODE_GREET ? "connect -> greeting decrypted:" : "connect -> echo session done:",
+               o->mode == SSPIX_CLIENT_MODE_GREET ? "connect -> greeting decrypted:" : "connect -> echo session done:",
                pct_ms(res.done_us, res.n_lat, 50), pct_ms(res.done_us, res.n_lat, 90),
                pct_ms(res.done_us, res.n_lat, 99), pct_ms(res.done_us, res.n_lat, 100));
     }
@@ -774,7 +857,7 @@ static int run_load(const struct opts *o, const struct client_params *p, const s
             printf("  %8lu  other reasons\n", res.other_reasons);
     }
     fflush(stdout);
-    int rc = res.failed ? CLIENT_EXIT_LOAD : CLIENT_EXIT_OK;
+    int rc = res.failed ? SSPIX_CLIENT_EXIT_LOAD : SSPIX_CLIENT_EXIT_OK;
     client_load_result_free(&res);
     return rc;
 }
@@ -785,7 +868,7 @@ int main(int argc, char **argv)
 {
     struct opts o;
     struct client_addrs addrs;
-    struct client_params p;
+    struct sspix_client_params p;
     CredHandle cred;
     char err[512];
     int rc;
@@ -795,7 +878,7 @@ int main(int argc, char **argv)
 
     if (client_resolve(o.host, (uint16_t)o.port, &addrs, err, sizeof(err)) != 0) {
         fprintf(stderr, PROG ": %s\n", err);
-        return CLIENT_EXIT_CONN;
+        return SSPIX_CLIENT_EXIT_CONN;
     }
     PSecurityFunctionTableA t = InitSecurityInterfaceA();
     if ((rc = acquire(t, &o, &cred)) != 0)
@@ -814,7 +897,20 @@ int main(int argc, char **argv)
     p.gss_flags = SSPIX_GSSFRAME_DATA | (o.no_wrap ? 0 : SSPIX_GSSFRAME_WRAPPED) |
                   (o.no_encrypt ? 0 : SSPIX_GSSFRAME_ENCRYPTED) | (o.no_mic ? 0 : SSPIX_GSSFRAME_SEND_MIC);
 
-    rc = o.load ? run_load(&o, &p, &addrs) : run_single(t, &o, &p, &addrs);
+    if (o.load) {
+        /* One first token before the run, under the KDC deadline: it puts the
+         * service ticket in the credential's cache for every conversation of
+         * the run (each still makes its own first token before it connects),
+         * and a credential problem ends the run before any connection. */
+        struct sspix_client_conv probe;
+        sspix_client_conv_init(&probe, &p);
+        rc = first_token(&probe, &o);
+        sspix_client_conv_free(&probe);
+        if (rc == 0)
+            rc = run_load(&o, &p, &addrs);
+    } else {
+        rc = run_single(t, &o, &p, &addrs);
+    }
     t->FreeCredentialsHandle(&cred);
     fflush(stdout);
     return rc;

@@ -1,4 +1,5 @@
-# apps: sspix-client (and its load generator). The server's target lives in cmake/service.cmake.
+# apps: sspix-client (options, output, exit codes, sockets and its load generator; the conversation itself is
+# the sspix_client library of cmake/client.cmake). The server's target lives in cmake/service.cmake.
 if(NOT TARGET PkgConfig::LIBEVENT_CORE)
   pkg_check_modules(LIBEVENT_CORE REQUIRED IMPORTED_TARGET libevent_core)
 endif()
@@ -7,7 +8,8 @@ file(GLOB SSPIX_CLIENT_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/apps/clie
 add_executable(sspix-client ${PROJECT_SOURCE_DIR}/apps/sspix-client.c ${SSPIX_CLIENT_SOURCES})
 target_include_directories(sspix-client PRIVATE ${PROJECT_SOURCE_DIR}/apps ${PROJECT_SOURCE_DIR}/src
                                                 ${SSPIX_INCLUDE})
-target_link_libraries(sspix-client PRIVATE sspix sspix_wire sspix_common PkgConfig::LIBEVENT_CORE Threads::Threads m)
+target_link_libraries(sspix-client PRIVATE sspix_client sspix sspix_wire sspix_common PkgConfig::LIBEVENT_CORE
+                                           Threads::Threads m)
 
 install(TARGETS sspix-client RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/man/sspix-client.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)

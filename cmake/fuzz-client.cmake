@@ -1,6 +1,6 @@
 # libFuzzer target for sspix-client's side of the conversation: fuzz_client_conv (fuzz/fuzz_client_conv.c).
 # Included by the root CMakeLists.txt only with -DSSPIX_FUZZ=ON (fuzz-wire.cmake checks for clang and defines
-# sspix_wire_fuzzlib, which is linked here by name). The conversation (apps/client_conv.c) is compiled again with
+# sspix_wire_fuzzlib, which is linked here by name). The conversation (src/client/conv.c) is compiled again with
 # -fsanitize=fuzzer-no-link so libFuzzer sees its coverage; the SSPI library is the ordinary libsspix.so.
 # Seeds: fuzz/make_corpus.sh.
 #
@@ -9,9 +9,8 @@
 set(SSPIX_CLIENT_FUZZ_SECONDS 40 CACHE STRING "How long the fuzz.client_conv ctest runs fuzz_client_conv, in seconds")
 set(SSPIX_CLIENT_FUZZ_SANITIZE -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 
-add_library(sspix_client_fuzzlib STATIC ${PROJECT_SOURCE_DIR}/apps/client_conv.c)
-target_include_directories(sspix_client_fuzzlib PUBLIC ${PROJECT_SOURCE_DIR}/apps ${PROJECT_SOURCE_DIR}/include
-                                                       ${PROJECT_SOURCE_DIR}/src)
+add_library(sspix_client_fuzzlib STATIC ${SSPIX_CLIENT_CONV_SOURCES})
+target_include_directories(sspix_client_fuzzlib PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
 target_compile_options(sspix_client_fuzzlib PRIVATE -fsanitize=fuzzer-no-link ${SSPIX_CLIENT_FUZZ_SANITIZE})
 target_link_libraries(sspix_client_fuzzlib PUBLIC sspix_wire_fuzzlib sspix)
 

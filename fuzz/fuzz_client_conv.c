@@ -2,9 +2,9 @@
  * fuzz_client_conv.c - libFuzzer target for sspix-client's conversation with
  * a hostile server: the bytes a server sends back, any split.
  *
- * Targets: client_conv_start / client_conv_feed / client_conv_eof /
- * client_conv_send / client_conv_end / client_conv_pending / client_conv_sent
- * (apps/client_conv.c) in both wire protocols: the Microsoft sample
+ * Targets: sspix_client_conv_start / sspix_client_conv_feed / sspix_client_conv_eof /
+ * sspix_client_conv_send / sspix_client_conv_end / sspix_client_conv_pending / sspix_client_conv_sent
+ * (src/client/conv.c) in both wire protocols: the Microsoft sample
  * (handshake tokens, the unframed greeting read to EOF, echo frames with
  * DecryptMessage) and MIT's gss-sample (CONTEXT tokens, MIC replies checked
  * with VerifySignature, NOOP replies), over the real SSPI library: each run
@@ -45,7 +45,8 @@
  *   op & 32 corrupts the bytes of a protect or reply record before they are fed.
  * Checked besides the sanitizers: a client that requires mutual
  * authentication is never authenticated unless the acceptor completed its
- * context (no bytes a server can send make up for the proof); a reply record
+ * context (no bytes a server can send make up for the proof), and no client
+ * counts as accepted by the server without that context either; a reply record
  * after only protect/reply/send/end records (a genuine server) is accepted:
  * the handshake goes on, an echo completes its round trip; a failed
  * conversation has an exit code, a reason and a message, and queues nothing
@@ -64,7 +65,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_conv.h"
+#include "client/conv.h"
 #include "fuzz_bytes.h"
 #include "wire/gssframe.h"
 
@@ -135,8 +136,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* ---- one run: the conversation and the acceptor that plays the server ----- */
 
 struct run {
-    struct client_params p;
-    struct client_conv c;
+    struct sspix_client_params p;
+    struct sspix_client_conv c;
     size_t chunk;
     int gss, kerberos;
     struct fuzz_bytes c2s;  /* what the client sent, until the acceptor's handshake is over */
@@ -153,13 +154,13 @@ static void take_output(struct run *r)
     const uint8_t *p;
     size_t len;
     for (;;) {
-        client_conv_pending(&r->c, &p, &len);
+        sspix_client_conv_pending(&r->c, &p, &len);
         if (len == 0)
             break;
         size_t n = len < r->chunk * 2 + 1 ? len : r->chunk * 2 + 1;
         if (!r->server_done)
             fuzz_put(&r->c2s, p, n);
-        client_conv_sent(&r->c, n);
+        sspix_client_conv_sent(&r->c, n);
     }
 }
 
@@ -167,9 +168,9 @@ static void take_output(struct run *r)
 static void feed(struct run *r, const uint8_t *p, size_t n)
 {
     for (size_t off = 0; off < n; off += r->chunk) {
-        enum client_conv_state s = client_conv_feed(&r->c, p + off, n - off < r->chunk ? n - off : r->chunk);
+        enum sspix_client_state s = sspix_client_conv_feed(&r->c, p + off, n - off < r->chunk ? n - off : r->chunk);
         take_output(r);
-        if (s == CONV_DONE || s == CONV_FAILED)
+        if (s == SSPIX_CLIENT_DONE || s == SSPIX_CLIENT_FAILED)
             break;
     }
 }
@@ -239,7 +240,7 @@ static void server_protect(struct run *r, const uint8_t *msg, size_t len, unsign
     SecBuffer b[2] = {{r->trailer, SECBUFFER_TOKEN, buf}, {(ULONG)len, SECBUFFER_DATA, buf + r->trailer}};
     SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
     if (t->EncryptMessage(&r->sctx, (op & OP_INTEGRITY) ? SECQOP_WRAP_NO_ENCRYPT : 0, &d, 0) == SEC_E_OK) {
-        if (r->p.mode == CLIENT_MODE_ECHO)
+        if (r->p.mode == SSPIX_CLIENT_MODE_ECHO)
             fuzz_put_u32le(f, (uint32_t)(4 + b[0].cbBuffer + len));
         fuzz_put_u32le(f, b[0].cbBuffer);
         fuzz_put(f, buf, b[0].cbBuffer);
@@ -255,9 +256,9 @@ static void server_reply(struct run *r, const uint8_t *payload, size_t len, unsi
     if (!r->server_done)
         server_answer(r, f);
     switch (r->c.state) {
-    case CONV_HANDSHAKE: break;
-    case CONV_GREET: server_protect(r, payload, len, op, f); break;
-    case CONV_ECHO_WAIT:
+    case SSPIX_CLIENT_HANDSHAKE: break;
+    case SSPIX_CLIENT_GREET: server_protect(r, payload, len, op, f); break;
+    case SSPIX_CLIENT_ECHO_WAIT:
         if (!r->gss)
             server_protect(r, r->c.expect, r->c.expect_len, op, f);
         else if (r->p.gss_flags & SSPIX_GSSFRAME_SEND_MIC)
@@ -272,7 +273,7 @@ static void server_reply(struct run *r, const uint8_t *payload, size_t len, unsi
 /* A real handshake: the acceptor answers until the client is authenticated. */
 static void handshake(struct run *r)
 {
-    for (int leg = 0; leg < 8 && r->c.state == CONV_HANDSHAKE; leg++) {
+    for (int leg = 0; leg < 8 && r->c.state == SSPIX_CLIENT_HANDSHAKE; leg++) {
         struct fuzz_bytes f = {0};
         server_answer(r, &f);
         if (f.len == 0) {
@@ -286,11 +287,11 @@ static void handshake(struct run *r)
 
 /* A real server's answer, after nothing but what a real server sends, is
  * accepted: the handshake goes on, an echo completes its round trip. */
-static void check_accepted(const struct run *r, enum client_conv_state before)
+static void check_accepted(const struct run *r, enum sspix_client_state before)
 {
-    int ok = before == CONV_HANDSHAKE   ? r->c.state != CONV_FAILED
-             : before == CONV_ECHO_WAIT ? r->c.state == CONV_ECHO_IDLE
-                                        : 1;
+    int ok = before == SSPIX_CLIENT_HANDSHAKE   ? r->c.state != SSPIX_CLIENT_FAILED
+             : before == SSPIX_CLIENT_ECHO_WAIT ? r->c.state == SSPIX_CLIENT_ECHO_IDLE
+                                                : 1;
     if (!ok) {
         fprintf(stderr, "fuzz_client_conv: a genuine server reply was refused (state %d -> %d): %s\n", (int)before,
                 (int)r->c.state, r->c.message);
@@ -303,7 +304,8 @@ static void records(struct run *r, const uint8_t *p, size_t n)
 {
     struct fuzz_record rec;
     int clean = 1; /* everything fed so far is what a real server sends */
-    while (r->c.state != CONV_DONE && r->c.state != CONV_FAILED && fuzz_next_record(&p, &n, corrupts, &rec)) {
+    while (r->c.state != SSPIX_CLIENT_DONE && r->c.state != SSPIX_CLIENT_FAILED &&
+           fuzz_next_record(&p, &n, corrupts, &rec)) {
         unsigned op = rec.op;
         const uint8_t *payload = rec.payload, *fix = rec.fix;
         size_t len = rec.len;
@@ -311,7 +313,7 @@ static void records(struct run *r, const uint8_t *p, size_t n)
         switch (op & 7) {
         case OP_PROTECT:
         case OP_REPLY: {
-            enum client_conv_state before = r->c.state;
+            enum sspix_client_state before = r->c.state;
             if ((op & 7) == OP_PROTECT)
                 server_protect(r, payload, len, op, &f);
             else
@@ -328,15 +330,15 @@ static void records(struct run *r, const uint8_t *p, size_t n)
             break;
         }
         case OP_SEND:
-            client_conv_send(&r->c, payload, len);
+            sspix_client_conv_send(&r->c, payload, len);
             take_output(r);
             break;
         case OP_END:
-            client_conv_end(&r->c);
+            sspix_client_conv_end(&r->c);
             take_output(r);
             break;
         case OP_EOF:
-            client_conv_eof(&r->c, (op & OP_INTEGRITY) ? ECONNRESET : 0);
+            sspix_client_conv_eof(&r->c, (op & OP_INTEGRITY) ? ECONNRESET : 0);
             n = 0;
             break;
         case OP_FRAMED:
@@ -366,38 +368,43 @@ static void raw(struct run *r, const uint8_t *p, size_t n)
     static const char msg[] = "hello, echo";
     int sent = 0;
     for (size_t off = 0;; off += r->chunk) {
-        if (r->c.state == CONV_ECHO_IDLE && sent < 16) {
-            client_conv_send(&r->c, msg, sizeof(msg) - 1);
+        if (r->c.state == SSPIX_CLIENT_ECHO_IDLE && sent < 16) {
+            sspix_client_conv_send(&r->c, msg, sizeof(msg) - 1);
             take_output(r);
             sent++;
         }
-        if (off >= n || r->c.state == CONV_DONE || r->c.state == CONV_FAILED)
+        if (off >= n || r->c.state == SSPIX_CLIENT_DONE || r->c.state == SSPIX_CLIENT_FAILED)
             break;
-        client_conv_feed(&r->c, p + off, n - off < r->chunk ? n - off : r->chunk);
+        sspix_client_conv_feed(&r->c, p + off, n - off < r->chunk ? n - off : r->chunk);
         take_output(r);
     }
 }
 
 static void check(struct run *r)
 {
-    const struct client_conv *c = &r->c;
+    const struct sspix_client_conv *c = &r->c;
     const uint8_t *p;
     size_t len;
-    client_conv_pending(c, &p, &len);
-    if (c->state > CONV_FAILED || client_conv_waiting(c) == NULL)
+    sspix_client_conv_pending(c, &p, &len);
+    if (c->state > SSPIX_CLIENT_FAILED || sspix_client_conv_waiting(c) == NULL)
         abort();
-    if (c->p->require_mutual && client_conv_authenticated(c) && !r->server_done) {
+    if (c->p->require_mutual && sspix_client_conv_authenticated(c) && !r->server_done) {
         fprintf(stderr, "fuzz_client_conv: authenticated (state %d) without the acceptor's proof\n", (int)c->state);
         abort();
     }
-    if (c->state == CONV_FAILED) {
-        if (c->exit_code == CLIENT_EXIT_OK || c->reason[0] == '\0' || c->message[0] == '\0' ||
+    /* Only the acceptor's context can make the bytes that show the server accepted us. */
+    if (sspix_client_conv_accepted(c) && !r->server_done) {
+        fprintf(stderr, "fuzz_client_conv: accepted (state %d) without an acceptor context\n", (int)c->state);
+        abort();
+    }
+    if (c->state == SSPIX_CLIENT_FAILED) {
+        if (c->exit_code == SSPIX_CLIENT_EXIT_OK || c->reason[0] == '\0' || c->message[0] == '\0' ||
             strlen(c->message) >= sizeof(c->message) || len != 0) {
             fprintf(stderr, "fuzz_client_conv: a failure without exit code, reason or message, or with output\n");
             abort();
         }
     }
-    if ((c->state == CONV_DONE || c->state == CONV_FAILED) && client_conv_wants_read(c))
+    if ((c->state == SSPIX_CLIENT_DONE || c->state == SSPIX_CLIENT_FAILED) && sspix_client_conv_wants_read(c))
         abort();
 }
 
@@ -426,13 +433,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!(opt & O_NO_MUTUAL))
         r->p.isc_req |= ISC_REQ_MUTUAL_AUTH;
     r->p.require_mutual = !(opt & O_NO_MUTUAL);
-    r->p.mode = (flags & F_ECHO) ? CLIENT_MODE_ECHO : CLIENT_MODE_GREET;
+    r->p.mode = (flags & F_ECHO) ? SSPIX_CLIENT_MODE_ECHO : SSPIX_CLIENT_MODE_GREET;
     r->p.max_message = (opt & O_SMALL) ? 64 : 4096;
     r->p.gss = r->gss;
     r->p.gss_flags = (uint8_t)(SSPIX_GSSFRAME_DATA | (opt & O_GSS_FLAGS));
 
-    client_conv_init(&r->c, &r->p);
-    client_conv_start(&r->c);
+    sspix_client_conv_init(&r->c, &r->p);
+    sspix_client_conv_start(&r->c);
     take_output(r);
     if (flags & F_SESSION)
         handshake(r);
@@ -441,11 +448,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else
         raw(r, data, size);
     if (flags & (F_EOF | F_RESET))
-        client_conv_eof(&r->c, (flags & F_EOF) ? 0 : ECONNRESET);
+        sspix_client_conv_eof(&r->c, (flags & F_EOF) ? 0 : ECONNRESET);
     check(r);
 
-    client_conv_free(&r->c);
-    client_conv_free(&r->c); /* safe more than once */
+    sspix_client_conv_free(&r->c);
+    sspix_client_conv_free(&r->c); /* safe more than once */
     if (r->have_sctx)
         t->DeleteSecurityContext(&r->sctx);
     fuzz_bytes_free(&r->c2s);

@@ -310,7 +310,8 @@ def case_usage(args, tmp):
     p = subprocess.run([args.client, "--help"], capture_output=True, text=True)
     check(p.returncode == 0 and "Usage:" in p.stdout, "usage: --help", p)
     p = subprocess.run([args.client, "--version"], capture_output=True, text=True)
-    check(p.returncode == 0 and "sspix-client (sspix)" in p.stdout, "usage: --version", p)
+    check(p.returncode == 0 and p.stdout.startswith("sspix-client ") and "(libsspix " in p.stdout, "usage: --version",
+          p)
     port = free_port()
     p = client(args, port)
     check(p.returncode == 2 and "Connection refused" in p.stderr, "connection refused is exit 2", p)

@@ -1,9 +1,9 @@
 /*
- * client_conv.c - the sspix-client conversation: SSPI handshake, mutual
+ * client/conv.c - the sspix-client conversation: SSPI handshake, mutual
  * authentication check, greeting and echo, over the project's wire codecs.
- * No I/O here; see client_conv.h.
+ * No I/O here; see conv.h.
  */
-#include "client_conv.h"
+#include "client/conv.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -17,13 +17,13 @@
 
 /* Bytes one queued item can take: a framed handshake token, or a framed
  * protected message (frame length, trailer length, trailer, data). */
-static size_t out_max(const struct client_params *p)
+static size_t out_max(const struct sspix_client_params *p)
 {
-    return (size_t)CLIENT_MAX_TOKEN + p->max_message + CLIENT_MESSAGE_SLACK + 2 * SSPIX_GSSFRAME_HDR;
+    return (size_t)SSPIX_CLIENT_MAX_TOKEN + p->max_message + SSPIX_CLIENT_MESSAGE_SLACK + 2 * SSPIX_GSSFRAME_HDR;
 }
 
 /* Set up the decoder for the run's framing (empty frames: gss always, ms only after the handshake). */
-static void decoder_init(struct client_conv *c, uint32_t max, int allow_empty)
+static void decoder_init(struct sspix_client_conv *c, uint32_t max, int allow_empty)
 {
     if (c->p->gss)
         sspix_gssframe_decoder_init(&c->dec, max);
@@ -32,25 +32,25 @@ static void decoder_init(struct client_conv *c, uint32_t max, int allow_empty)
 }
 
 /* Queue one token in the run's framing (flags only for gss). */
-static int queue_frame(struct client_conv *c, uint8_t flags, const void *tok, size_t len)
+static int queue_frame(struct sspix_client_conv *c, uint8_t flags, const void *tok, size_t len)
 {
     if (c->p->gss)
         return sspix_gssframe_encode(&c->out, flags, tok, len);
     return sspix_msframe_encode(&c->out, tok, len);
 }
 
-void client_conv_init(struct client_conv *c, const struct client_params *p)
+void sspix_client_conv_init(struct sspix_client_conv *c, const struct sspix_client_params *p)
 {
     memset(c, 0, sizeof(*c));
     c->p = p;
-    c->state = CONV_HANDSHAKE;
+    c->state = SSPIX_CLIENT_HANDSHAKE;
     SecInvalidateHandle(&c->ctx);
-    decoder_init(c, CLIENT_MAX_TOKEN, false);
+    decoder_init(c, SSPIX_CLIENT_MAX_TOKEN, false);
     sspix_writer_init_heap(&c->out, out_max(p));
-    sspix_writer_init_heap(&c->greet, (size_t)p->max_message + CLIENT_MESSAGE_SLACK);
+    sspix_writer_init_heap(&c->greet, (size_t)p->max_message + SSPIX_CLIENT_MESSAGE_SLACK);
 }
 
-void client_conv_free(struct client_conv *c)
+void sspix_client_conv_free(struct sspix_client_conv *c)
 {
     if (c->have_ctx) {
         c->p->sspi->DeleteSecurityContext(&c->ctx);
@@ -66,12 +66,13 @@ void client_conv_free(struct client_conv *c)
     c->expect_len = c->text_len = 0;
 }
 
-void client_conv_fail(struct client_conv *c, enum client_exit code, const char *reason, const char *fmt, ...)
+void sspix_client_conv_fail(struct sspix_client_conv *c, enum sspix_client_exit code, const char *reason,
+                            const char *fmt, ...)
 {
     va_list ap;
-    if (c->state == CONV_FAILED || c->state == CONV_DONE)
+    if (c->state == SSPIX_CLIENT_FAILED || c->state == SSPIX_CLIENT_DONE)
         return;
-    c->state = CONV_FAILED;
+    c->state = SSPIX_CLIENT_FAILED;
     c->exit_code = code;
     snprintf(c->reason, sizeof(c->reason), "%s", reason);
     va_start(ap, fmt);
@@ -83,24 +84,43 @@ void client_conv_fail(struct client_conv *c, enum client_exit code, const char *
 }
 
 /* A failed SSPI call: its status name and the library's explanation. */
-static void fail_sspi(struct client_conv *c, enum client_exit code, const char *prefix, const char *call,
+static void fail_sspi(struct sspix_client_conv *c, enum sspix_client_exit code, const char *prefix, const char *call,
                       SECURITY_STATUS st)
 {
     char reason[sizeof(c->reason)];
-    snprintf(reason, sizeof(reason), "%s%s", code == CLIENT_EXIT_NO_MUTUAL ? "no-mutual: " : "", sspix_status_name(st));
-    client_conv_fail(c, code, reason, "%s%s failed: %s (0x%08x): %s", prefix, call, sspix_status_name(st), (unsigned)st,
-                     sspix_last_error());
+    snprintf(reason, sizeof(reason), "%s%s", code == SSPIX_CLIENT_EXIT_NO_MUTUAL ? "no-mutual: " : "",
+             sspix_status_name(st));
+    sspix_client_conv_fail(c, code, reason, "%s%s failed: %s (0x%08x): %s", prefix, call, sspix_status_name(st),
+                           (unsigned)st, sspix_last_error());
 }
 
 static const char *const NO_PROOF = "server did not prove its identity: ";
 
-int client_conv_authenticated(const struct client_conv *c)
+int sspix_client_conv_accepted(const struct sspix_client_conv *c)
 {
-    return c->state == CONV_GREET || c->state == CONV_ECHO_IDLE || c->state == CONV_ECHO_WAIT ||
-           c->state == CONV_CLOSING || c->state == CONV_DONE;
+    return c->accepted;
 }
 
-const char *client_flag_names(ULONG flags, char *buf, size_t size)
+/* The server closed the connection after the context completed on our side
+ * without mutual authentication and before anything from it checked out:
+ * the server has refused our credentials, as far as we can tell. */
+static void closed_unaccepted(struct sspix_client_conv *c, const char *how, const char *instead)
+{
+    sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_AUTH, "closed before accepting us",
+                           "%s %s, before the server showed that it accepted our "
+                           "credentials; the context completed without mutual authentication (NTLM never has "
+                           "it), so only the server can tell: it most likely refused them (a wrong password or "
+                           "an unknown user; see the server's log)",
+                           how, instead);
+}
+
+int sspix_client_conv_authenticated(const struct sspix_client_conv *c)
+{
+    return c->state == SSPIX_CLIENT_GREET || c->state == SSPIX_CLIENT_ECHO_IDLE || c->state == SSPIX_CLIENT_ECHO_WAIT ||
+           c->state == SSPIX_CLIENT_CLOSING || c->state == SSPIX_CLIENT_DONE;
+}
+
+const char *sspix_client_flag_names(ULONG flags, char *buf, size_t size)
 {
     static const struct {
         ULONG bit;
@@ -152,47 +172,49 @@ const char *client_flag_names(ULONG flags, char *buf, size_t size)
 
 /* ---- handshake ------------------------------------------------------------ */
 
-static void authenticated(struct client_conv *c)
+static void authenticated(struct sspix_client_conv *c)
 {
     char names[512];
     if (c->p->require_mutual && !(c->attrs & ISC_RET_MUTUAL_AUTH)) {
-        client_conv_fail(c, CLIENT_EXIT_NO_MUTUAL, "no-mutual: completed without ISC_RET_MUTUAL_AUTH",
-                         "%sthe context completed without ISC_RET_MUTUAL_AUTH (flags 0x%08x: %s); "
-                         "--allow-no-mutual accepts that",
-                         NO_PROOF, (unsigned)c->attrs, client_flag_names(c->attrs, names, sizeof(names)));
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_NO_MUTUAL, "no-mutual: completed without ISC_RET_MUTUAL_AUTH",
+                               "%sthe context completed without ISC_RET_MUTUAL_AUTH (flags 0x%08x: %s); "
+                               "--allow-no-mutual accepts that",
+                               NO_PROOF, (unsigned)c->attrs, sspix_client_flag_names(c->attrs, names, sizeof(names)));
         return;
     }
-    if (c->p->mode == CLIENT_MODE_GREET && c->p->gss) {
+    if (c->attrs & ISC_RET_MUTUAL_AUTH)
+        c->accepted = 1;
+    if (c->p->mode == SSPIX_CLIENT_MODE_GREET && c->p->gss) {
         /* gss-sample has no greeting: authenticated, say goodbye (gss-client -mcount 0). */
-        c->state = CONV_ECHO_IDLE;
-        client_conv_end(c);
+        c->state = SSPIX_CLIENT_ECHO_IDLE;
+        sspix_client_conv_end(c);
         return;
     }
-    if (c->p->mode == CLIENT_MODE_GREET) {
-        c->state = CONV_GREET;
+    if (c->p->mode == SSPIX_CLIENT_MODE_GREET) {
+        c->state = SSPIX_CLIENT_GREET;
         return;
     }
     SecPkgContext_Sizes sizes;
     SECURITY_STATUS st = c->p->sspi->QueryContextAttributesA(&c->ctx, SECPKG_ATTR_SIZES, &sizes);
     if (st != SEC_E_OK) {
-        fail_sspi(c, CLIENT_EXIT_PROTOCOL, "", "QueryContextAttributes(SECPKG_ATTR_SIZES)", st);
+        fail_sspi(c, SSPIX_CLIENT_EXIT_PROTOCOL, "", "QueryContextAttributes(SECPKG_ATTR_SIZES)", st);
         return;
     }
-    if (sizes.cbSecurityTrailer == 0 || sizes.cbSecurityTrailer > CLIENT_MESSAGE_SLACK) {
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "bad cbSecurityTrailer",
-                         "the package reports a security trailer of %u bytes", (unsigned)sizes.cbSecurityTrailer);
+    if (sizes.cbSecurityTrailer == 0 || sizes.cbSecurityTrailer > SSPIX_CLIENT_MESSAGE_SLACK) {
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "bad cbSecurityTrailer",
+                               "the package reports a security trailer of %u bytes", (unsigned)sizes.cbSecurityTrailer);
         return;
     }
     c->trailer_size = sizes.cbSecurityTrailer;
     /* The decoder sits at a frame boundary here: switch it to echo frames. */
     sspix_framedec_reset(&c->dec);
-    decoder_init(c, c->p->max_message + CLIENT_MESSAGE_SLACK, true);
-    c->state = CONV_ECHO_IDLE;
+    decoder_init(c, c->p->max_message + SSPIX_CLIENT_MESSAGE_SLACK, true);
+    c->state = SSPIX_CLIENT_ECHO_IDLE;
 }
 
 /* One InitializeSecurityContext call: tok is the server's token (NULL on the
  * first call). Queues our output token, if any. */
-static void handshake_step(struct client_conv *c, const uint8_t *tok, size_t len)
+static void handshake_step(struct sspix_client_conv *c, const uint8_t *tok, size_t len)
 {
     PSecurityFunctionTableA t = c->p->sspi;
     SecBuffer ib = {(ULONG)len, SECBUFFER_TOKEN, (void *)tok};
@@ -212,9 +234,9 @@ static void handshake_step(struct client_conv *c, const uint8_t *tok, size_t len
         if (ob.pvBuffer != NULL)
             t->FreeContextBuffer(ob.pvBuffer);
         if (first)
-            fail_sspi(c, CLIENT_EXIT_AUTH, "", "InitializeSecurityContext", st);
+            fail_sspi(c, SSPIX_CLIENT_EXIT_AUTH, "", "InitializeSecurityContext", st);
         else
-            fail_sspi(c, CLIENT_EXIT_NO_MUTUAL, NO_PROOF, "InitializeSecurityContext on its reply", st);
+            fail_sspi(c, SSPIX_CLIENT_EXIT_NO_MUTUAL, NO_PROOF, "InitializeSecurityContext on its reply", st);
         return;
     }
     c->have_ctx = 1;
@@ -223,7 +245,7 @@ static void handshake_step(struct client_conv *c, const uint8_t *tok, size_t len
         if (cst != SEC_E_OK) {
             if (ob.pvBuffer != NULL)
                 t->FreeContextBuffer(ob.pvBuffer);
-            fail_sspi(c, CLIENT_EXIT_AUTH, "", "CompleteAuthToken", cst);
+            fail_sspi(c, SSPIX_CLIENT_EXIT_AUTH, "", "CompleteAuthToken", cst);
             return;
         }
     }
@@ -231,8 +253,8 @@ static void handshake_step(struct client_conv *c, const uint8_t *tok, size_t len
         int r = queue_frame(c, SSPIX_GSSFRAME_CONTEXT, ob.pvBuffer, ob.cbBuffer);
         t->FreeContextBuffer(ob.pvBuffer);
         if (r != 0) {
-            client_conv_fail(c, CLIENT_EXIT_AUTH, "token too large", "cannot queue our %u-byte token: %s",
-                             (unsigned)ob.cbBuffer, sspix_err_str(r));
+            sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_AUTH, "token too large", "cannot queue our %u-byte token: %s",
+                                   (unsigned)ob.cbBuffer, sspix_err_str(r));
             return;
         }
         c->legs++;
@@ -242,17 +264,17 @@ static void handshake_step(struct client_conv *c, const uint8_t *tok, size_t len
     if (st == SEC_E_OK || st == SEC_I_COMPLETE_NEEDED)
         authenticated(c);
     else if (ob.cbBuffer == 0 && first)
-        client_conv_fail(c, CLIENT_EXIT_AUTH, "no initial token",
-                         "InitializeSecurityContext returned %s without a token to send", sspix_status_name(st));
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_AUTH, "no initial token",
+                               "InitializeSecurityContext returned %s without a token to send", sspix_status_name(st));
 }
 
-enum client_conv_state client_conv_start(struct client_conv *c)
+enum sspix_client_state sspix_client_conv_start(struct sspix_client_conv *c)
 {
-    if (c->state == CONV_HANDSHAKE && !c->have_ctx) {
+    if (c->state == SSPIX_CLIENT_HANDSHAKE && !c->have_ctx) {
         /* gss-sample: announce an authenticated session before the first token. */
         if (c->p->gss &&
             sspix_gssframe_encode(&c->out, SSPIX_GSSFRAME_NOOP | SSPIX_GSSFRAME_CONTEXT_NEXT, NULL, 0) != 0) {
-            client_conv_fail(c, CLIENT_EXIT_AUTH, "out of memory", "out of memory");
+            sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_AUTH, "out of memory", "out of memory");
             return c->state;
         }
         handshake_step(c, NULL, 0);
@@ -262,14 +284,14 @@ enum client_conv_state client_conv_start(struct client_conv *c)
 
 /* ---- output --------------------------------------------------------------- */
 
-void client_conv_pending(const struct client_conv *c, const uint8_t **data, size_t *len)
+void sspix_client_conv_pending(const struct sspix_client_conv *c, const uint8_t **data, size_t *len)
 {
     size_t total = sspix_writer_len(&c->out);
     *data = total > c->out_sent ? sspix_writer_data(&c->out) + c->out_sent : NULL;
     *len = total - c->out_sent;
 }
 
-void client_conv_sent(struct client_conv *c, size_t n)
+void sspix_client_conv_sent(struct sspix_client_conv *c, size_t n)
 {
     c->out_sent += n;
     if (c->out_sent >= sspix_writer_len(&c->out)) {
@@ -278,35 +300,35 @@ void client_conv_sent(struct client_conv *c, size_t n)
     }
 }
 
-const char *client_conv_waiting(const struct client_conv *c)
+const char *sspix_client_conv_waiting(const struct sspix_client_conv *c)
 {
     switch (c->state) {
-    case CONV_HANDSHAKE: return "during the handshake";
-    case CONV_GREET: return "waiting for the greeting";
-    case CONV_ECHO_WAIT: return "waiting for an echo";
-    case CONV_CLOSING: return "waiting for the server to close";
+    case SSPIX_CLIENT_HANDSHAKE: return "during the handshake";
+    case SSPIX_CLIENT_GREET: return "waiting for the greeting";
+    case SSPIX_CLIENT_ECHO_WAIT: return "waiting for an echo";
+    case SSPIX_CLIENT_CLOSING: return "waiting for the server to close";
     default: return "";
     }
 }
 
-int client_conv_wants_read(const struct client_conv *c)
+int sspix_client_conv_wants_read(const struct sspix_client_conv *c)
 {
-    return c->state == CONV_HANDSHAKE || c->state == CONV_GREET || c->state == CONV_ECHO_WAIT ||
-           c->state == CONV_CLOSING;
+    return c->state == SSPIX_CLIENT_HANDSHAKE || c->state == SSPIX_CLIENT_GREET || c->state == SSPIX_CLIENT_ECHO_WAIT ||
+           c->state == SSPIX_CLIENT_CLOSING;
 }
 
 /* ---- message protection ----------------------------------------------------- */
 
 /* Decrypt the protected message msg (owned, len bytes, modified in place) and
  * keep the plaintext in c->text. what names it in errors. Returns 0 or -1. */
-static int unprotect(struct client_conv *c, uint8_t *msg, size_t len, const char *what)
+static int unprotect(struct sspix_client_conv *c, uint8_t *msg, size_t len, const char *what)
 {
     sspix_protmsg pm;
-    int r = sspix_protmsg_decode(msg, len, CLIENT_MESSAGE_SLACK, &pm);
+    int r = sspix_protmsg_decode(msg, len, SSPIX_CLIENT_MESSAGE_SLACK, &pm);
     if (r != 0) {
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "malformed protected message",
-                         "the %s (%zu bytes) is not a protected message in the sample's layout: %s", what, len,
-                         sspix_err_str(r));
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "malformed protected message",
+                               "the %s (%zu bytes) is not a protected message in the sample's layout: %s", what, len,
+                               sspix_err_str(r));
         return -1;
     }
     /* pm points into msg, which we own: DecryptMessage works in place. */
@@ -319,39 +341,40 @@ static int unprotect(struct client_conv *c, uint8_t *msg, size_t len, const char
     if (st != SEC_E_OK) {
         char prefix[96];
         snprintf(prefix, sizeof(prefix), "the %s did not decrypt: ", what);
-        fail_sspi(c, CLIENT_EXIT_PROTOCOL, prefix, "DecryptMessage", st);
+        fail_sspi(c, SSPIX_CLIENT_EXIT_PROTOCOL, prefix, "DecryptMessage", st);
         return -1;
     }
     if (qop & SECQOP_WRAP_NO_ENCRYPT) {
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "not encrypted",
-                         "the %s was integrity-protected only (QOP 0x%08x); confidentiality was asked for", what,
-                         (unsigned)qop);
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "not encrypted",
+                               "the %s was integrity-protected only (QOP 0x%08x); confidentiality was asked for", what,
+                               (unsigned)qop);
         return -1;
     }
     if (b[1].cbBuffer > c->p->max_message) {
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "message too large",
-                         "the %s holds %u bytes of plaintext, over --max-message %u", what, (unsigned)b[1].cbBuffer,
-                         (unsigned)c->p->max_message);
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "message too large",
+                               "the %s holds %u bytes of plaintext, over --max-message %u", what,
+                               (unsigned)b[1].cbBuffer, (unsigned)c->p->max_message);
         return -1;
     }
     free(c->text);
     c->text = malloc(b[1].cbBuffer + 1u);
     if (c->text == NULL) {
         c->text_len = 0;
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "out of memory", "out of memory");
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "out of memory", "out of memory");
         return -1;
     }
     if (b[1].cbBuffer > 0)
         memcpy(c->text, b[1].pvBuffer, b[1].cbBuffer);
     c->text[b[1].cbBuffer] = '\0';
     c->text_len = b[1].cbBuffer;
+    c->accepted = 1; /* only the peer of this context could protect it */
     return 0;
 }
 
 /* gss-sample: queue one message with the run's flags (gss_wrap = EncryptMessage
  * TOKEN||DATA, or the plaintext for -nw style runs). buf holds trailer_size
  * bytes of room, then the len bytes of plaintext. Returns 0 or -1 (failed). */
-static int gss_queue_message(struct client_conv *c, uint8_t *buf, size_t len)
+static int gss_queue_message(struct sspix_client_conv *c, uint8_t *buf, size_t len)
 {
     uint8_t flags = c->p->gss_flags;
     uint8_t *tok = buf + c->trailer_size;
@@ -362,7 +385,7 @@ static int gss_queue_message(struct client_conv *c, uint8_t *buf, size_t len)
         ULONG qop = (flags & SSPIX_GSSFRAME_ENCRYPTED) ? 0 : SECQOP_WRAP_NO_ENCRYPT;
         SECURITY_STATUS st = c->p->sspi->EncryptMessage(&c->ctx, qop, &d, 0);
         if (st != SEC_E_OK) {
-            fail_sspi(c, CLIENT_EXIT_PROTOCOL, "", "EncryptMessage", st);
+            fail_sspi(c, SSPIX_CLIENT_EXIT_PROTOCOL, "", "EncryptMessage", st);
             return -1;
         }
         /* TOKEN||DATA is one RFC 4121 wrap token (the header says where the
@@ -374,22 +397,22 @@ static int gss_queue_message(struct client_conv *c, uint8_t *buf, size_t len)
     }
     int r = sspix_gssframe_encode(&c->out, flags, tok, tok_len);
     if (r != 0) {
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "cannot frame message", "cannot frame a %zu-byte message: %s", len,
-                         sspix_err_str(r));
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "cannot frame message",
+                               "cannot frame a %zu-byte message: %s", len, sspix_err_str(r));
         return -1;
     }
     return 0;
 }
 
 /* gss-sample: the server's answer to the message in c->expect. */
-static void gss_reply(struct client_conv *c, uint8_t flags, uint8_t *body, size_t len)
+static void gss_reply(struct sspix_client_conv *c, uint8_t flags, uint8_t *body, size_t len)
 {
     char what[64];
     snprintf(what, sizeof(what), "reply to message %llu", (unsigned long long)c->messages + 1);
     if (c->p->gss_flags & SSPIX_GSSFRAME_SEND_MIC) {
         if (!(flags & SSPIX_GSSFRAME_MIC) || len == 0) {
-            client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "no MIC", "the %s is not a MIC token (flags 0x%02x, %zu bytes)",
-                             what, flags, len);
+            sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "no MIC",
+                                   "the %s is not a MIC token (flags 0x%02x, %zu bytes)", what, flags, len);
             return;
         }
         SecBuffer b[2] = {{(ULONG)c->expect_len, SECBUFFER_DATA, c->expect}, {(ULONG)len, SECBUFFER_TOKEN, body}};
@@ -399,11 +422,13 @@ static void gss_reply(struct client_conv *c, uint8_t flags, uint8_t *body, size_
         if (st != SEC_E_OK) {
             char prefix[160];
             snprintf(prefix, sizeof(prefix), "the MIC in the %s does not verify: ", what);
-            fail_sspi(c, CLIENT_EXIT_PROTOCOL, prefix, "VerifySignature", st);
+            fail_sspi(c, SSPIX_CLIENT_EXIT_PROTOCOL, prefix, "VerifySignature", st);
             return;
         }
+        c->accepted = 1;
     } else if (!(flags & SSPIX_GSSFRAME_NOOP)) {
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "no NOOP", "the %s is not a NOOP token (flags 0x%02x)", what, flags);
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "no NOOP", "the %s is not a NOOP token (flags 0x%02x)",
+                               what, flags);
         return;
     }
     /* What was sent is what the server signed: keep it as the message's text. */
@@ -414,17 +439,17 @@ static void gss_reply(struct client_conv *c, uint8_t flags, uint8_t *body, size_
     c->expect_len = 0;
     c->messages++;
     c->bytes += c->text_len;
-    c->state = CONV_ECHO_IDLE;
+    c->state = SSPIX_CLIENT_ECHO_IDLE;
 }
 
-enum client_conv_state client_conv_send(struct client_conv *c, const void *msg, size_t len)
+enum sspix_client_state sspix_client_conv_send(struct sspix_client_conv *c, const void *msg, size_t len)
 {
-    if (c->state != CONV_ECHO_IDLE)
+    if (c->state != SSPIX_CLIENT_ECHO_IDLE)
         return c->state;
     if (len > c->p->max_message) {
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "message over --max-message",
-                         "message %llu is %zu bytes, over the limit of %u bytes (--max-message); not sent",
-                         (unsigned long long)c->messages + 1, len, (unsigned)c->p->max_message);
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "message over --max-message",
+                               "message %llu is %zu bytes, over the limit of %u bytes (--max-message); not sent",
+                               (unsigned long long)c->messages + 1, len, (unsigned)c->p->max_message);
         return c->state;
     }
     uint8_t *buf = malloc(c->trailer_size + len + 1u);
@@ -432,7 +457,7 @@ enum client_conv_state client_conv_send(struct client_conv *c, const void *msg, 
     if (buf == NULL || copy == NULL) {
         free(buf);
         free(copy);
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "out of memory", "out of memory");
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "out of memory", "out of memory");
         return c->state;
     }
     if (len > 0) {
@@ -449,7 +474,7 @@ enum client_conv_state client_conv_send(struct client_conv *c, const void *msg, 
         free(c->expect);
         c->expect = copy;
         c->expect_len = len;
-        c->state = CONV_ECHO_WAIT;
+        c->state = SSPIX_CLIENT_ECHO_WAIT;
         return c->state;
     }
     /* A non-NULL DATA pointer even for 0 bytes: an empty plaintext is legal. */
@@ -459,7 +484,7 @@ enum client_conv_state client_conv_send(struct client_conv *c, const void *msg, 
     if (st != SEC_E_OK) {
         free(buf);
         free(copy);
-        fail_sspi(c, CLIENT_EXIT_PROTOCOL, "", "EncryptMessage", st);
+        fail_sspi(c, SSPIX_CLIENT_EXIT_PROTOCOL, "", "EncryptMessage", st);
         return c->state;
     }
     /* Windows' rule: use the TOKEN length EncryptMessage returns, not cbSecurityTrailer. */
@@ -467,83 +492,83 @@ enum client_conv_state client_conv_send(struct client_conv *c, const void *msg, 
     free(buf);
     if (r != 0) {
         free(copy);
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "cannot frame message", "cannot frame a %zu-byte message: %s", len,
-                         sspix_err_str(r));
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "cannot frame message",
+                               "cannot frame a %zu-byte message: %s", len, sspix_err_str(r));
         return c->state;
     }
     free(c->expect);
     c->expect = copy;
     c->expect_len = len;
-    c->state = CONV_ECHO_WAIT;
+    c->state = SSPIX_CLIENT_ECHO_WAIT;
     return c->state;
 }
 
-enum client_conv_state client_conv_end(struct client_conv *c)
+enum sspix_client_state sspix_client_conv_end(struct sspix_client_conv *c)
 {
-    if (c->state != CONV_ECHO_IDLE)
+    if (c->state != SSPIX_CLIENT_ECHO_IDLE)
         return c->state;
     int r = queue_frame(c, SSPIX_GSSFRAME_NOOP, NULL, 0);
     if (r != 0) {
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "cannot frame end", "cannot queue the end-of-session frame: %s",
-                         sspix_err_str(r));
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "cannot frame end",
+                               "cannot queue the end-of-session frame: %s", sspix_err_str(r));
         return c->state;
     }
-    c->state = CONV_CLOSING;
+    c->state = SSPIX_CLIENT_CLOSING;
     return c->state;
 }
 
 /* An echo frame arrived (body owned by us now). */
-static void echo_frame(struct client_conv *c, uint8_t *body, size_t len)
+static void echo_frame(struct sspix_client_conv *c, uint8_t *body, size_t len)
 {
     char what[64];
     snprintf(what, sizeof(what), "echo of message %llu", (unsigned long long)c->messages + 1);
     if (len == 0) {
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "end frame instead of echo",
-                         "the server sent an end-of-session frame instead of the %s", what);
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "end frame instead of echo",
+                               "the server sent an end-of-session frame instead of the %s", what);
         return;
     }
     if (unprotect(c, body, len, what) != 0)
         return;
     if (c->text_len != c->expect_len || (c->text_len > 0 && memcmp(c->text, c->expect, c->text_len) != 0)) {
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "echo mismatch",
-                         "the %s differs from what was sent (%zu bytes sent, %zu received)", what, c->expect_len,
-                         c->text_len);
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "echo mismatch",
+                               "the %s differs from what was sent (%zu bytes sent, %zu received)", what, c->expect_len,
+                               c->text_len);
         return;
     }
     c->messages++;
     c->bytes += c->expect_len;
-    c->state = CONV_ECHO_IDLE;
+    c->state = SSPIX_CLIENT_ECHO_IDLE;
 }
 
 /* ---- input ------------------------------------------------------------------ */
 
-static void frame_error(struct client_conv *c, int r)
+static void frame_error(struct sspix_client_conv *c, int r)
 {
-    if (c->state == CONV_HANDSHAKE) {
+    if (c->state == SSPIX_CLIENT_HANDSHAKE) {
         if (r == SSPIX_ERR_TOO_LONG)
-            client_conv_fail(c, CLIENT_EXIT_NO_MUTUAL, "no-mutual: oversized frame",
-                             "%sit sent a frame longer than %u bytes where a handshake token was expected", NO_PROOF,
-                             (unsigned)CLIENT_MAX_TOKEN);
+            sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_NO_MUTUAL, "no-mutual: oversized frame",
+                                   "%sit sent a frame longer than %u bytes where a handshake token was expected",
+                                   NO_PROOF, (unsigned)SSPIX_CLIENT_MAX_TOKEN);
         else
-            client_conv_fail(c, CLIENT_EXIT_NO_MUTUAL, "no-mutual: bad frame",
-                             "%sit sent a malformed frame where a handshake token was expected: %s", NO_PROOF,
-                             sspix_err_str(r));
+            sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_NO_MUTUAL, "no-mutual: bad frame",
+                                   "%sit sent a malformed frame where a handshake token was expected: %s", NO_PROOF,
+                                   sspix_err_str(r));
     } else {
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, r == SSPIX_ERR_TOO_LONG ? "oversized frame" : "bad frame",
-                         "the server sent a %s frame (limit %u bytes): %s",
-                         r == SSPIX_ERR_TOO_LONG ? "too long" : "malformed",
-                         (unsigned)(c->p->max_message + CLIENT_MESSAGE_SLACK), sspix_err_str(r));
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, r == SSPIX_ERR_TOO_LONG ? "oversized frame" : "bad frame",
+                               "the server sent a %s frame (limit %u bytes): %s",
+                               r == SSPIX_ERR_TOO_LONG ? "too long" : "malformed",
+                               (unsigned)(c->p->max_message + SSPIX_CLIENT_MESSAGE_SLACK), sspix_err_str(r));
     }
 }
 
-enum client_conv_state client_conv_feed(struct client_conv *c, const uint8_t *data, size_t n)
+enum sspix_client_state sspix_client_conv_feed(struct sspix_client_conv *c, const uint8_t *data, size_t n)
 {
     while (n > 0) {
         size_t used = 0;
         int r;
         switch (c->state) {
-        case CONV_HANDSHAKE:
-        case CONV_ECHO_WAIT:
+        case SSPIX_CLIENT_HANDSHAKE:
+        case SSPIX_CLIENT_ECHO_WAIT:
             r = sspix_framedec_feed(&c->dec, data, n, &used);
             if (r < 0) {
                 frame_error(c, r);
@@ -552,7 +577,7 @@ enum client_conv_state client_conv_feed(struct client_conv *c, const uint8_t *da
             data += used;
             n -= used;
             if (r == SSPIX_FRAME_READY) {
-                if (c->state == CONV_HANDSHAKE) {
+                if (c->state == SSPIX_CLIENT_HANDSHAKE) {
                     const uint8_t *tok;
                     size_t len;
                     if (sspix_framedec_frame(&c->dec, &tok, &len, NULL) == 0)
@@ -571,30 +596,32 @@ enum client_conv_state client_conv_feed(struct client_conv *c, const uint8_t *da
                 }
             }
             break;
-        case CONV_GREET:
+        case SSPIX_CLIENT_GREET:
             r = sspix_writer_put_bytes(&c->greet, data, n);
             if (r != 0) {
-                client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "greeting too large",
-                                 "the greeting is longer than %zu bytes (--max-message %u + %u): %s",
-                                 (size_t)c->p->max_message + CLIENT_MESSAGE_SLACK, (unsigned)c->p->max_message,
-                                 (unsigned)CLIENT_MESSAGE_SLACK, sspix_err_str(r));
+                sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "greeting too large",
+                                       "the greeting is longer than %zu bytes (--max-message %u + %u): %s",
+                                       (size_t)c->p->max_message + SSPIX_CLIENT_MESSAGE_SLACK,
+                                       (unsigned)c->p->max_message, (unsigned)SSPIX_CLIENT_MESSAGE_SLACK,
+                                       sspix_err_str(r));
                 return c->state;
             }
             n = 0;
             break;
-        case CONV_ECHO_IDLE:
-        case CONV_CLOSING:
-            client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "unexpected data", "the server sent %zu unexpected bytes %s", n,
-                             c->state == CONV_CLOSING ? "after the end of the session" : "while no echo was due");
+        case SSPIX_CLIENT_ECHO_IDLE:
+        case SSPIX_CLIENT_CLOSING:
+            sspix_client_conv_fail(
+                c, SSPIX_CLIENT_EXIT_PROTOCOL, "unexpected data", "the server sent %zu unexpected bytes %s", n,
+                c->state == SSPIX_CLIENT_CLOSING ? "after the end of the session" : "while no echo was due");
             return c->state;
-        case CONV_DONE:
-        case CONV_FAILED: return c->state;
+        case SSPIX_CLIENT_DONE:
+        case SSPIX_CLIENT_FAILED: return c->state;
         }
     }
     return c->state;
 }
 
-enum client_conv_state client_conv_eof(struct client_conv *c, int err)
+enum sspix_client_state sspix_client_conv_eof(struct sspix_client_conv *c, int err)
 {
     char how[160];
     if (err)
@@ -603,52 +630,64 @@ enum client_conv_state client_conv_eof(struct client_conv *c, int err)
         snprintf(how, sizeof(how), "the server closed the connection");
 
     switch (c->state) {
-    case CONV_HANDSHAKE: {
+    case SSPIX_CLIENT_HANDSHAKE: {
         size_t partial = sspix_framedec_buffered(&c->dec);
         char part[96] = "";
         if (partial > 0)
             snprintf(part, sizeof(part), " in the middle of a frame (%zu bytes of it received)", partial);
-        client_conv_fail(c, CLIENT_EXIT_NO_MUTUAL,
-                         err ? "no-mutual: reset during handshake" : "no-mutual: closed during handshake",
-                         "%s%s during the handshake%s, after %d leg(s), instead of sending its next token; "
-                         "the server rejected our token or cannot use its key for %s (see its log)",
-                         NO_PROOF, how, part, c->legs, c->p->spn);
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_NO_MUTUAL,
+                               err ? "no-mutual: reset during handshake" : "no-mutual: closed during handshake",
+                               "%s%s during the handshake%s, after %d leg(s), instead of sending its next token; "
+                               "the server rejected our token or cannot use its key for %s (see its log)",
+                               NO_PROOF, how, part, c->legs, c->p->spn);
         break;
     }
-    case CONV_GREET: {
+    case SSPIX_CLIENT_GREET: {
         uint8_t *msg = NULL;
         size_t len = 0;
+        if (!c->accepted && (err || sspix_writer_len(&c->greet) == 0)) {
+            closed_unaccepted(c, how, "instead of sending a greeting");
+            break;
+        }
         if (err) {
-            client_conv_fail(c, CLIENT_EXIT_CONN, "reset before greeting", "%s while reading the greeting", how);
+            sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_CONN, "reset before greeting", "%s while reading the greeting",
+                                   how);
             break;
         }
         if (sspix_writer_take(&c->greet, &msg, &len) != 0 || len == 0) {
             free(msg);
-            client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "no greeting",
-                             "the server closed the connection after authentication without sending a greeting");
+            sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "no greeting",
+                                   "the server closed the connection after authentication without sending a greeting");
             break;
         }
         if (unprotect(c, msg, len, "greeting") == 0)
-            c->state = CONV_DONE;
+            c->state = SSPIX_CLIENT_DONE;
         free(msg);
         break;
     }
-    case CONV_ECHO_WAIT:
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, err ? "reset instead of echo" : "closed instead of echo",
-                         "%s instead of echoing message %llu (%zu bytes)%s", how, (unsigned long long)c->messages + 1,
-                         c->expect_len, c->expect_len > 0 ? "; it may exceed the server's --max-message" : "");
+    case SSPIX_CLIENT_ECHO_WAIT:
+        if (!c->accepted) {
+            char instead[64];
+            snprintf(instead, sizeof(instead), "instead of echoing message %llu", (unsigned long long)c->messages + 1);
+            closed_unaccepted(c, how, instead);
+            break;
+        }
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, err ? "reset instead of echo" : "closed instead of echo",
+                               "%s instead of echoing message %llu (%zu bytes)%s", how,
+                               (unsigned long long)c->messages + 1, c->expect_len,
+                               c->expect_len > 0 ? "; it may exceed the server's --max-message" : "");
         break;
-    case CONV_ECHO_IDLE:
-        client_conv_fail(c, CLIENT_EXIT_PROTOCOL, "closed early", "%s before the end of the session", how);
+    case SSPIX_CLIENT_ECHO_IDLE:
+        sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "closed early", "%s before the end of the session", how);
         break;
-    case CONV_CLOSING:
+    case SSPIX_CLIENT_CLOSING:
         if (err)
-            client_conv_fail(c, CLIENT_EXIT_CONN, "reset at end", "%s at the end of the session", how);
+            sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_CONN, "reset at end", "%s at the end of the session", how);
         else
-            c->state = CONV_DONE;
+            c->state = SSPIX_CLIENT_DONE;
         break;
-    case CONV_DONE:
-    case CONV_FAILED: break;
+    case SSPIX_CLIENT_DONE:
+    case SSPIX_CLIENT_FAILED: break;
     }
     return c->state;
 }
