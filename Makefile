@@ -80,3 +80,17 @@ format:
 	clang-format -i $(FORMAT_FILES)
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: clean"
+
+# Debian packages (libsspix0, libsspix-dev, sspix-server, sspix-client) built with dpkg-buildpackage
+# from a clean copy of the tree (the files git tracks or would track) in $(DEB_DIR)/src; the .deb
+# files land in $(DEB_DIR), and lintian must report no error or warning.
+DEB_DIR ?= $(BUILD)-deb
+.PHONY: deb
+deb:
+	SSPIX_DEPS_EXTRA="debhelper dpkg-dev lintian" scripts/deps.sh
+	rm -rf $(DEB_DIR)/src $(DEB_DIR)/*.deb $(DEB_DIR)/*.ddeb $(DEB_DIR)/*.buildinfo $(DEB_DIR)/*.changes
+	mkdir -p $(DEB_DIR)/src
+	git ls-files -z -c -o --exclude-standard | xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh \
+	  | tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b
+	lintian -I --fail-on error,warning $(DEB_DIR)/sspix_*.changes

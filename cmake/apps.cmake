@@ -13,3 +13,12 @@ target_link_libraries(sspix-client PRIVATE sspix_client sspix sspix_wire sspix_c
 
 install(TARGETS sspix-client RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/man/sspix-client.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+
+# sspix-server and systemd: readiness (sd_notify) and socket activation (sd_listen_fds) through libsystemd.
+# -DSSPIX_WITH_SYSTEMD=OFF builds without it (the server then refuses to start on inherited sockets).
+option(SSPIX_WITH_SYSTEMD "sspix-server: sd_notify readiness and socket activation with libsystemd" ON)
+if(SSPIX_WITH_SYSTEMD)
+  pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+  target_link_libraries(sspix-server PRIVATE PkgConfig::LIBSYSTEMD)
+  target_compile_definitions(sspix-server PRIVATE SSPIX_HAVE_SYSTEMD=1)
+endif()

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const key_names[SSPIX_KEY_COUNT] = {
     [SSPIX_KEY_PORT] = "port",
@@ -311,8 +313,19 @@ int sspix_svc_config_load(sspix_svc_config *c, const char *path, char *err, size
     FILE *f = fopen(path, "r");
     char line[4096], msg[512];
     unsigned lineno = 0;
+    unsigned first_line[SSPIX_KEY_COUNT] = {0}; /* where each key was set in this file (0: not yet) */
+    struct stat st;
     if (f == NULL) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* fopen(3) opens a directory for reading, and reading it gives no line:
+     * it would be an empty configuration. */
+    if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+        bool dir = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
+        snprintf(err, errlen, "%s: not a regular file%s: give the configuration file itself", path,
+                 dir ? " (a directory)" : "");
+        fclose(f);
         return -1;
     }
     while (fgets(line, sizeof(line), f) != NULL) {
@@ -322,12 +335,16 @@ int sspix_svc_config_load(sspix_svc_config *c, const char *path, char *err, size
             fclose(f);
             return -1;
         }
-        char *hash = strchr(line, '#');
-        char *eq = strchr(line, '=');
+        char *start = line;
+        /* A UTF-8 byte order mark, as some editors write it, is not part of the first key. */
+        if (lineno == 1 && memcmp(start, "\xef\xbb\xbf", 3) == 0)
+            start += 3;
+        char *hash = strchr(start, '#');
+        char *eq = strchr(start, '=');
         /* A '#' inside a quoted value is part of it. */
         if (hash != NULL && (eq == NULL || hash < eq || strchr(eq, '"') == NULL || hash < strchr(eq, '"')))
             *hash = '\0';
-        char *s = trim(line);
+        char *s = trim(start);
         if (*s == '\0')
             continue;
         if (eq == NULL || eq < s) {
@@ -342,11 +359,24 @@ int sspix_svc_config_load(sspix_svc_config *c, const char *path, char *err, size
             value[vn - 1] = '\0';
             value++;
         }
+        int k = find_key(key);
+        if (k >= 0 && first_line[k] != 0) {
+            snprintf(err, errlen, "%s:%u: %s is set twice (first on line %u): keep one of them", path, lineno,
+                     key_names[k], first_line[k]);
+            fclose(f);
+            return -1;
+        }
         if (sspix_svc_config_set(c, key, value, false, msg, sizeof(msg)) < 0) {
             snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
             fclose(f);
             return -1;
         }
+        first_line[k] = lineno; /* k >= 0: an unknown key failed above */
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "%s:%u: read error: %s", path, lineno + 1, strerror(errno));
+        fclose(f);
+        return -1;
     }
     fclose(f);
     return 0;
@@ -364,4 +394,133 @@ void sspix_svc_config_limits(const sspix_svc_config *c, struct sspix_svc_limits 
     out->idle_ms = c->idle_timeout * 1000u;
     out->message_ms = c->message_timeout * 1000u;
     out->allow_weak_context = c->allow_weak_context;
+}
+
+/* base + "/" + path, or NULL (out of memory, or longer than PATH_MAX). */
+static char *join_path(const char *base, const char *path)
+{
+    size_t nb = strlen(base), np = strlen(path);
+    bool slash = !(nb > 0 && base[nb - 1] == '/');
+    if (nb + slash + np >= PATH_MAX)
+        return NULL;
+    char *out = malloc(nb + slash + np + 1);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, base, nb);
+    if (slash)
+        out[nb] = '/';
+    memcpy(out + nb + slash, path, np + 1);
+    return out;
+}
+
+char *sspix_svc_path_absolute(const char *base, const char *path)
+{
+    if (path == NULL || base == NULL || base[0] != '/')
+        return NULL;
+    if (path[0] == '/')
+        return strdup(path);
+    const char *p = path;
+    while (p[0] == '.' && p[1] == '/')
+        p += 2;
+    return join_path(base, p);
+}
+
+/* A keytab name: a path, or TYPE:RESIDUAL, where FILE: and WRFILE: hold a path. */
+static char *keytab_absolute(const char *base, const char *name)
+{
+    const char *colon = strchr(name, ':');
+    if (colon == NULL || memchr(name, '/', (size_t)(colon - name)) != NULL)
+        return sspix_svc_path_absolute(base, name);
+    size_t tn = (size_t)(colon - name) + 1;
+    if (!(tn == 5 && strncmp(name, "FILE:", 5) == 0) && !(tn == 7 && strncmp(name, "WRFILE:", 7) == 0))
+        return strdup(name); /* MEMORY:, KEYRING:, ...: not a path */
+    if (colon[1] == '/')
+        return strdup(name);
+    char *rel = sspix_svc_path_absolute(base, colon + 1);
+    if (rel == NULL)
+        return NULL;
+    size_t nr = strlen(rel);
+    char *out = malloc(tn + nr + 1);
+    if (out != NULL) {
+        memcpy(out, name, tn);
+        memcpy(out + tn, rel, nr + 1);
+    }
+    free(rel);
+    return out;
+}
+
+int sspix_svc_config_absolute(sspix_svc_config *c, const char *base, char *err, size_t errlen)
+{
+    struct {
+        char **v;
+        enum sspix_svc_key k;
+    } paths[] = {
+        {&c->keytab, SSPIX_KEY_KEYTAB}, {&c->pid_file, SSPIX_KEY_PID_FILE}, {&c->ntlm_users, SSPIX_KEY_NTLM_USERS}};
+    if (base == NULL || base[0] != '/') {
+        snprintf(err, errlen, "cannot resolve relative paths: the start-up directory is unknown; give absolute paths");
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        if (*paths[i].v == NULL)
+            continue;
+        char *abs = paths[i].k == SSPIX_KEY_KEYTAB ? keytab_absolute(base, *paths[i].v)
+                                                   : sspix_svc_path_absolute(base, *paths[i].v);
+        if (abs == NULL) {
+            snprintf(err, errlen, "%s: '%s': cannot make it absolute against %s (too long, or out of memory)",
+                     key_names[paths[i].k], *paths[i].v, base);
+            return -1;
+        }
+        free(*paths[i].v);
+        *paths[i].v = abs;
+    }
+    return 0;
+}
+
+const char *sspix_svc_config_key_name(enum sspix_svc_key k)
+{
+    return (unsigned)k < SSPIX_KEY_COUNT ? key_names[k] : NULL;
+}
+
+static const char *or_none(const char *s)
+{
+    return s != NULL ? s : "none";
+}
+
+size_t sspix_svc_config_value(const sspix_svc_config *c, enum sspix_svc_key k, char *buf, size_t cap)
+{
+    int n = 0;
+    if (cap == 0)
+        return 0;
+    switch (k) {
+    case SSPIX_KEY_PORT: n = snprintf(buf, cap, "%u", (unsigned)c->port); break;
+    case SSPIX_KEY_BIND: n = snprintf(buf, cap, "%s", c->bind ? c->bind : "none"); break;
+    case SSPIX_KEY_PACKAGE: n = snprintf(buf, cap, "%s", c->package ? c->package : "Negotiate"); break;
+    case SSPIX_KEY_KEYTAB: n = snprintf(buf, cap, "%s", or_none(c->keytab)); break;
+    case SSPIX_KEY_SPN: n = snprintf(buf, cap, "%s", or_none(c->spn)); break;
+    case SSPIX_KEY_MODE: n = snprintf(buf, cap, "%s", c->mode == SSPIX_SVC_ECHO ? "echo" : "greet"); break;
+    case SSPIX_KEY_PROTOCOL: n = snprintf(buf, cap, "%s", c->proto == SSPIX_SVC_PROTO_GSS ? "gss-sample" : "ms"); break;
+    case SSPIX_KEY_THREADS: n = snprintf(buf, cap, "%u", c->threads); break;
+    case SSPIX_KEY_MAX_TOKEN: n = snprintf(buf, cap, "%u", (unsigned)c->max_token); break;
+    case SSPIX_KEY_MAX_MESSAGE: n = snprintf(buf, cap, "%u", (unsigned)c->max_message); break;
+    case SSPIX_KEY_HANDSHAKE_TIMEOUT: n = snprintf(buf, cap, "%u", c->handshake_timeout); break;
+    case SSPIX_KEY_MAX_LEGS: n = snprintf(buf, cap, "%u", (unsigned)c->max_legs); break;
+    case SSPIX_KEY_MAX_CONNECTIONS: n = snprintf(buf, cap, "%u", c->max_connections); break;
+    case SSPIX_KEY_IDLE_TIMEOUT: n = snprintf(buf, cap, "%u", c->idle_timeout); break;
+    case SSPIX_KEY_ALLOW_NO_MUTUAL: n = snprintf(buf, cap, "%s", c->allow_no_mutual ? "yes" : "no"); break;
+    case SSPIX_KEY_LOG: n = snprintf(buf, cap, "%s", c->log == SSPIX_SVC_LOG_SYSLOG ? "syslog" : "stderr"); break;
+    case SSPIX_KEY_PID_FILE: n = snprintf(buf, cap, "%s", or_none(c->pid_file)); break;
+    case SSPIX_KEY_NTLM_USERS: n = snprintf(buf, cap, "%s", or_none(c->ntlm_users)); break;
+    case SSPIX_KEY_USER: n = snprintf(buf, cap, "%s", or_none(c->user)); break;
+    case SSPIX_KEY_SHUTDOWN_GRACE: n = snprintf(buf, cap, "%u", c->shutdown_grace); break;
+    case SSPIX_KEY_MESSAGE_TIMEOUT: n = snprintf(buf, cap, "%u", c->message_timeout); break;
+    case SSPIX_KEY_MAX_PER_ADDRESS: n = snprintf(buf, cap, "%u", c->max_per_address); break;
+    case SSPIX_KEY_ALLOW_WEAK_CONTEXT: n = snprintf(buf, cap, "%s", c->allow_weak_context ? "yes" : "no"); break;
+    case SSPIX_KEY_COUNT:
+    default: buf[0] = '\0'; break;
+    }
+    if (n < 0) {
+        buf[0] = '\0';
+        return 0;
+    }
+    return (size_t)n < cap ? (size_t)n : cap - 1;
 }

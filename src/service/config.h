@@ -97,10 +97,33 @@ int sspix_svc_config_set(sspix_svc_config *c, const char *key, const char *value
 
 /*
  * Read a config file: "key = value" lines, '#' starts a comment, blank lines
- * ignored, values may be quoted with "..." . Returns 0, or -1 with
+ * ignored, values may be quoted with "..." ; a leading UTF-8 byte order mark
+ * is skipped. A key set twice in the file, a file that is not a regular file
+ * (a directory) and a read error are errors. Returns 0, or -1 with
  * "FILE:LINE: message" in err.
  */
 int sspix_svc_config_load(sspix_svc_config *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Make the path settings absolute against base (an absolute directory, the
+ * one the server started in): keytab (a path, FILE:path or WRFILE:path; other
+ * keytab types are left alone), pid-file and ntlm-users. A daemon changes
+ * directory to / and re-reads these on SIGHUP. Returns 0, or -1 with err.
+ */
+int sspix_svc_config_absolute(sspix_svc_config *c, const char *base, char *err, size_t errlen);
+
+/* path if absolute, else base/path (leading "./" dropped); heap, or NULL. */
+char *sspix_svc_path_absolute(const char *base, const char *path);
+
+/* The setting's name ("max-token"), or NULL for an index out of range. */
+const char *sspix_svc_config_key_name(enum sspix_svc_key k);
+
+/*
+ * The setting's value as config-file text ("65536", "yes", "echo"); an unset
+ * path or name is "none", an unset package "Negotiate". Returns the length
+ * written (truncated to fit cap, NUL-terminated).
+ */
+size_t sspix_svc_config_value(const sspix_svc_config *c, enum sspix_svc_key k, char *buf, size_t cap);
 
 /* The connection limits this config asks for. */
 void sspix_svc_config_limits(const sspix_svc_config *c, struct sspix_svc_limits *out);

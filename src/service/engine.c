@@ -19,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,9 +79,11 @@ struct worker {
     struct event_base *base;
     pthread_t tid;
     bool started;
-    int lfd, efd;
-    int spare_fd; /* given up to accept-and-refuse when accept(2) says EMFILE */
-    struct event lev, nev, pause_ev, grace_ev, refuse_ev;
+    int lfd, efd;                              /* lfd: this worker's own listener (-1 with inherited ones) */
+    int spare_fd;                              /* given up to accept-and-refuse when accept(2) says EMFILE */
+    struct event lev[SSPIX_ENGINE_MAX_LISTEN]; /* one per listener this worker accepts on */
+    unsigned nlev;
+    struct event nev, pause_ev, grace_ev, refuse_ev;
     bool listening, stopping;
     struct timespec emfile_logged; /* last "out of descriptors" line of this worker */
     sspix_svc_cred *cred;          /* this worker's reference to the current generation */
@@ -91,7 +94,9 @@ struct worker {
 
 struct sspix_engine {
     struct sspix_engine_opts o;
-    char addr[80];
+    char addr[SSPIX_ENGINE_MAX_LISTEN * 56];
+    int inherited[SSPIX_ENGINE_MAX_LISTEN]; /* listen_fds: shared by every worker, closed at free */
+    unsigned ninherited;
     pthread_mutex_t lock; /* guards cred */
     sspix_svc_cred *cred;
     atomic_uint conns;
@@ -112,15 +117,31 @@ struct sspix_engine {
     unsigned ref_suppressed[REF_COUNT];
 };
 
-static void logf_line(sspix_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_line(sspix_engine *e, const char *fmt, ...)
+static void logf_line(sspix_engine *e, int prio, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void logf_line(sspix_engine *e, int prio, const char *fmt, ...)
 {
     char line[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    e->o.log(e->o.log_arg, line);
+    e->o.log(e->o.log_arg, prio, line);
+}
+
+/* A connection's line is INFO when it did what it came for: the session ran
+ * and ended normally (the greeting or the client's goodbye, its EOF), or an
+ * authenticated session was closed idle or by the stop. Everything else (a
+ * handshake that failed or never finished, a refusal, a weak context, a
+ * deadline, a protocol error) is WARNING. */
+static int conn_priority(const sspix_conn *c)
+{
+    if (c->status != SEC_E_OK)
+        return LOG_WARNING;
+    if (c->reason == NULL)
+        return LOG_INFO;
+    if (c->client != NULL && (strcmp(c->reason, "idle") == 0 || strcmp(c->reason, "shutdown") == 0))
+        return LOG_INFO;
+    return LOG_WARNING;
 }
 
 static double ms_between(const struct timespec *t0, const struct timespec *t)
@@ -228,7 +249,7 @@ static void refusal_flush_locked(sspix_engine *e, const struct timespec *now)
     for (int r = 0; r < REF_COUNT; r++)
         total += e->ref_suppressed[r];
     if (total > 0)
-        logf_line(e,
+        logf_line(e, LOG_WARNING,
                   "refused %u more connections in the last %.0f s without a line each: max_connections=%u "
                   "per_address_limit=%u no_descriptors=%u nomem=%u (limits: max-connections %u, "
                   "max-per-address %u)",
@@ -308,7 +329,7 @@ static void conn_close(struct sconn *sc)
     struct worker *w = sc->w;
     char line[1024];
     sspix_conn_log_line(&sc->c, sc->peer, ms_since(&sc->start), line, sizeof(line));
-    w->e->o.log(w->e->o.log_arg, line);
+    w->e->o.log(w->e->o.log_arg, conn_priority(&sc->c), line);
     event_del(&sc->rev);
     event_del(&sc->wev);
     event_del(&sc->tev);
@@ -499,8 +520,8 @@ static void refuse(struct worker *w, int fd, const struct sockaddr_storage *ss, 
     format_peer(ss, peer, sizeof(peer));
     /* Counted before the close, so that whoever sees the close sees it counted. */
     if (refusal_admit(w, why))
-        logf_line(w->e, "peer=%s client=- package=%s mutual=no legs=0 outcome=%s ms=0.0", peer, w->cred->package,
-                  refusal_names[why]);
+        logf_line(w->e, LOG_WARNING, "peer=%s client=- package=%s mutual=no legs=0 outcome=%s ms=0.0", peer,
+                  w->cred->package, refusal_names[why]);
     close(fd);
 }
 
@@ -553,6 +574,16 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *s
     want_read(sc, true);
 }
 
+static void listeners_watch(struct worker *w, bool on)
+{
+    for (unsigned i = 0; i < w->nlev; i++) {
+        if (on)
+            event_add(&w->lev[i], NULL);
+        else
+            event_del(&w->lev[i]);
+    }
+}
+
 static void on_accept(evutil_socket_t lfd, short what, void *arg)
 {
     struct worker *w = arg;
@@ -584,15 +615,16 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
                 clock_gettime(CLOCK_MONOTONIC, &now);
                 if (w->emfile_logged.tv_sec == 0 || ms_between(&w->emfile_logged, &now) >= REFUSE_WINDOW_MS) {
                     w->emfile_logged = now;
-                    logf_line(w->e, "accept: %s (%u connections open, RLIMIT_NOFILE %lu): pausing %d ms; %s",
-                              strerror(err), atomic_load(&w->e->conns), w->e->nofile, ACCEPT_PAUSE_MS,
+                    logf_line(w->e, LOG_WARNING,
+                              "accept: %s (%u connections open, RLIMIT_NOFILE %lu): pausing %d ms; %s", strerror(err),
+                              atomic_load(&w->e->conns), w->e->nofile, ACCEPT_PAUSE_MS,
                               err == EMFILE ? "raise the descriptor limit (ulimit -n, LimitNOFILE=) or lower "
                                               "--max-connections"
                                             : "the system is short of descriptors or memory");
                 }
                 struct timeval tv;
                 ms_to_tv(ACCEPT_PAUSE_MS, &tv);
-                event_del(&w->lev);
+                listeners_watch(w, false);
                 event_add(&w->pause_ev, &tv);
             }
             return;
@@ -606,7 +638,7 @@ static void on_pause_end(evutil_socket_t fd, short what, void *arg)
     struct worker *w = arg;
     (void)fd, (void)what;
     if (w->listening)
-        event_add(&w->lev, NULL);
+        listeners_watch(w, true);
 }
 
 /* ---- stop and reload ------------------------------------------------------ */
@@ -642,9 +674,10 @@ static void begin_stop(struct worker *w)
         return;
     w->stopping = true;
     if (w->listening) {
-        event_del(&w->lev);
+        listeners_watch(w, false);
         event_del(&w->pause_ev);
-        close(w->lfd);
+        if (w->lfd >= 0) /* inherited listeners stay open: their owner keeps them */
+            close(w->lfd);
         w->lfd = -1;
         w->listening = false;
     }
@@ -783,6 +816,52 @@ static int bind_all(sspix_engine *e, char *err, size_t errlen)
     return -1;
 }
 
+/* The address a listening socket is bound to, as text ("[::1]:2000"). */
+static void socket_name(int fd, char *buf, size_t cap)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+        snprintf(buf, cap, "fd %d", fd);
+    else
+        format_peer(&ss, buf, cap);
+}
+
+/* Check the sockets taken over from listen_fds: each must be a listening
+ * stream socket; make them non-blocking. */
+static int adopt_listeners(sspix_engine *e, char *err, size_t errlen)
+{
+    int rc = 0;
+    if (e->o.nlisten_fds > SSPIX_ENGINE_MAX_LISTEN) {
+        snprintf(err, errlen, "%u listening sockets handed over; at most %d can be served", e->o.nlisten_fds,
+                 SSPIX_ENGINE_MAX_LISTEN);
+        rc = -1;
+    }
+    e->addr[0] = '\0';
+    for (unsigned i = 0; i < e->ninherited; i++) {
+        int fd = e->inherited[i], type = 0, acc = 0;
+        socklen_t tl = sizeof(type), al = sizeof(acc);
+        char name[56];
+        socket_name(fd, name, sizeof(name));
+        if (rc == 0 && (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_STREAM ||
+                        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &al) < 0 || !acc)) {
+            snprintf(err, errlen,
+                     "inherited descriptor %d (%s) is not a listening TCP socket: the socket unit must use "
+                     "ListenStream= with Accept=no",
+                     fd, name);
+            rc = -1;
+        }
+        int fl = fcntl(fd, F_GETFL);
+        if (rc == 0 && (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)) {
+            snprintf(err, errlen, "inherited descriptor %d (%s): fcntl: %s", fd, name, strerror(errno));
+            rc = -1;
+        }
+        size_t used = strlen(e->addr);
+        snprintf(e->addr + used, sizeof(e->addr) - used, "%s%s", used ? ", " : "", name);
+    }
+    return rc;
+}
+
 /* ---- engine ------------------------------------------------------------------ */
 
 /* Descriptors open in this process right now. */
@@ -808,7 +887,7 @@ static unsigned capped(const sspix_engine *e, unsigned max)
 static void log_cap(sspix_engine *e, unsigned asked)
 {
     if (capped(e, asked) < asked)
-        logf_line(e,
+        logf_line(e, LOG_WARNING,
                   "max-connections %u lowered to %u: RLIMIT_NOFILE is %lu, and %u descriptors are kept for the "
                   "listeners, the keytab, the replay cache, krb5.conf and DNS (raise the limit with ulimit -n or "
                   "LimitNOFILE= to serve more)",
@@ -821,10 +900,19 @@ int sspix_engine_create(const struct sspix_engine_opts *o, sspix_svc_cred *cred,
     *out = NULL;
     sspix_engine *e = calloc(1, sizeof(*e));
     if (e == NULL) {
+        for (unsigned i = 0; i < o->nlisten_fds; i++)
+            close(o->listen_fds[i]);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     e->o = *o;
+    /* Owned from here on: sspix_engine_free closes them. */
+    for (unsigned i = 0; i < o->nlisten_fds; i++) {
+        if (i < SSPIX_ENGINE_MAX_LISTEN)
+            e->inherited[e->ninherited++] = o->listen_fds[i];
+        else
+            close(o->listen_fds[i]);
+    }
     e->nworkers = o->threads ? o->threads : 1;
     pthread_mutex_init(&e->lock, NULL);
     e->cred = sspix_svc_cred_ref(cred);
@@ -846,7 +934,7 @@ int sspix_engine_create(const struct sspix_engine_opts *o, sspix_svc_cred *cred,
         e->workers[i].lfd = e->workers[i].efd = e->workers[i].spare_fd = -1;
         e->workers[i].e = e;
     }
-    if (bind_all(e, err, errlen) < 0) {
+    if (o->nlisten_fds > 0 ? adopt_listeners(e, err, errlen) < 0 : bind_all(e, err, errlen) < 0) {
         sspix_engine_free(e);
         return -1;
     }
@@ -866,12 +954,19 @@ int sspix_engine_create(const struct sspix_engine_opts *o, sspix_svc_cred *cred,
             return -1;
         }
         w->cred = sspix_svc_cred_ref(cred);
-        event_assign(&w->lev, w->base, w->lfd, EV_READ | EV_PERSIST, on_accept, w);
+        if (e->ninherited > 0) {
+            for (unsigned l = 0; l < e->ninherited; l++)
+                event_assign(&w->lev[l], w->base, e->inherited[l], EV_READ | EV_PERSIST, on_accept, w);
+            w->nlev = e->ninherited;
+        } else {
+            event_assign(&w->lev[0], w->base, w->lfd, EV_READ | EV_PERSIST, on_accept, w);
+            w->nlev = 1;
+        }
         event_assign(&w->nev, w->base, w->efd, EV_READ | EV_PERSIST, on_notify, w);
         evtimer_assign(&w->pause_ev, w->base, on_pause_end, w);
         evtimer_assign(&w->grace_ev, w->base, on_grace_end, w);
         evtimer_assign(&w->refuse_ev, w->base, on_refuse_timer, w);
-        event_add(&w->lev, NULL);
+        listeners_watch(w, true);
         event_add(&w->nev, NULL);
         w->listening = true;
     }
@@ -991,7 +1086,7 @@ void sspix_engine_free(sspix_engine *e)
         struct worker *w = &e->workers[i];
         if (w->base != NULL) {
             close_all(w, "shutdown");
-            event_del(&w->lev);
+            listeners_watch(w, false);
             event_del(&w->nev);
             event_del(&w->pause_ev);
             event_del(&w->grace_ev);
@@ -1008,6 +1103,8 @@ void sspix_engine_free(sspix_engine *e)
         sspix_svc_cred_unref(w->cred);
     }
     refusal_flush(e, true);
+    for (unsigned l = 0; l < e->ninherited; l++)
+        close(e->inherited[l]);
     free(e->workers);
     for (unsigned b = 0; b < ADDR_BUCKETS; b++)
         while (e->addrs[b] != NULL) {

@@ -57,10 +57,24 @@ struct sspix_engine_opts {
     unsigned max_connections; /* beyond it a new connection is closed at once (and logged) */
     unsigned max_per_address; /* open connections from one client address (0: no limit) */
     unsigned grace_ms;        /* how long stop() lets work in progress run */
-    /* One line per connection, without newline; called from worker threads. */
-    void (*log)(void *arg, const char *line);
+    /*
+     * Listening sockets handed over by the caller (socket activation): when
+     * nlisten_fds > 0, bind and port are not used, every worker accepts on
+     * every one of them, and the engine closes them at free (also on a failed
+     * create). Each must be a bound, listening SOCK_STREAM socket; the engine
+     * makes it non-blocking.
+     */
+    const int *listen_fds;
+    unsigned nlisten_fds; /* at most SSPIX_ENGINE_MAX_LISTEN */
+    /* One line per connection and per engine event, without newline, with
+     * its syslog priority: LOG_INFO for a connection that succeeded,
+     * LOG_WARNING for a failed or refused one and for resource trouble.
+     * Called from worker threads. */
+    void (*log)(void *arg, int priority, const char *line);
     void *log_arg;
 };
+
+#define SSPIX_ENGINE_MAX_LISTEN 16
 
 /*
  * Create the engine and bind its listeners; takes a reference to cred. On
@@ -70,7 +84,8 @@ struct sspix_engine_opts {
 int sspix_engine_create(const struct sspix_engine_opts *o, sspix_svc_cred *cred, sspix_engine **out, char *err,
                         size_t errlen);
 
-/* The listening address as text: "127.0.0.1:2000", "[::]:2000". */
+/* The listening address as text: "127.0.0.1:2000", "[::]:2000"; with
+ * listen_fds, every socket's, comma-separated ("127.0.0.1:2000, [::1]:2000"). */
 const char *sspix_engine_address(const sspix_engine *e);
 
 /* Start the worker threads. Returns 0 or -1 (errno). */

@@ -4,6 +4,7 @@ Standard library only (run with /usr/bin/python3). Everything started here is
 stopped by its recorded PID. Network: 127.0.0.1 only.
 """
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -41,6 +42,17 @@ def read_log(path):
         return ""
 
 
+# A server log line on stderr: "2026-01-31T12:00:00.123Z sspix-server: warning: text".
+LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) sspix-server: "
+                      r"(critical|error|warning|notice|info|debug): (.*)$")
+
+
+def strip_log_prefix(line):
+    """"sspix-server: text" for a timestamped line with its priority; other lines as they are."""
+    m = LOG_LINE.match(line)
+    return "sspix-server: " + m.group(3) if m else line
+
+
 class Server:
     def __init__(self, binary, *args, goodclient=None, preexec=None):
         self.binary = binary
@@ -71,6 +83,11 @@ class Server:
                     with open(self.pid_path) as f:
                         self.pid = int(f.read().strip())
                     check(self.pid == self.proc.pid, "pid file names another process")
+                    # The pid file is written before --user drops root; "listening on" comes once it serves.
+                    while "listening on" not in self.log():
+                        if self.proc.poll() is not None or time.monotonic() > deadline:
+                            raise Failure("sspix-server wrote its pid file but did not serve:\n%s" % self.log())
+                        time.sleep(0.02)
                     return self
                 if self.proc.poll() is not None:
                     break
@@ -88,7 +105,8 @@ class Server:
         return read_log(self.log_path)
 
     def conn_lines(self):
-        return [l for l in self.log().splitlines() if l.startswith("sspix-server: peer=")]
+        """The per-connection lines, as "sspix-server: peer=..." (timestamp and priority dropped)."""
+        return [l for l in map(strip_log_prefix, self.log().splitlines()) if l.startswith("sspix-server: peer=")]
 
     def wait_log(self, predicate, timeout=20.0, what="a log line"):
         deadline = time.monotonic() + timeout

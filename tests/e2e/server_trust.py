@@ -142,7 +142,7 @@ def case_sigterm_inflight():
         rc = s.proc.wait(60)
         check(rc == 0, "exit %d after SIGTERM" % rc)
         check(count(s, "messages=1") >= n, "every session logged one message:\n" + s.log()[-3000:])
-        check("sspix-server: stopped" in s.log(), "stopped")
+        check("sspix-server: info: stopped" in s.log(), "stopped")
     finally:
         if load:
             load.kill()

@@ -1,6 +1,8 @@
 /*
  * test_service_config.c - sspix-server's settings (src/service/config.c):
- * defaults, the setter's checks, the config file, and "the command line wins".
+ * defaults, the setter's checks, the config file (duplicate keys, a byte
+ * order mark, a directory), "the command line wins", relative paths made
+ * absolute, and every setting's printed value (-T).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +120,113 @@ int main(void)
     CHECK(strstr(err, ":1: max-token") != NULL);
     unlink(path);
     CHECK(sspix_svc_config_load(&c, path, err, sizeof(err)) < 0);
+
+    /* A key set twice in one file is an error naming both lines (both spellings count as one key). */
+    {
+        sspix_svc_config d;
+        sspix_svc_config_init(&d);
+        write_file(path, "mode = echo\nmax-legs = 3\n\n# again\nmax_legs = 4\n");
+        CHECK(sspix_svc_config_load(&d, path, err, sizeof(err)) < 0);
+        CHECK(strstr(err, ":5: max-legs is set twice (first on line 2)") != NULL);
+        /* Given on the command line and once in the file: the command line wins, no error. */
+        sspix_svc_config_free(&d);
+        CHECK(sspix_svc_config_set(&d, "port", "2500", true, err, sizeof(err)) == 0);
+        write_file(path, "port = 3000\n");
+        CHECK(sspix_svc_config_load(&d, path, err, sizeof(err)) == 0);
+        CHECK_EQ_INT(d.port, 2500);
+        sspix_svc_config_free(&d);
+    }
+
+    /* A UTF-8 byte order mark before the first key is skipped; anywhere else it is part of the text. */
+    {
+        sspix_svc_config d;
+        sspix_svc_config_init(&d);
+        write_file(path, "\xef\xbb\xbfport = 3100\nmode = echo\n");
+        CHECK(sspix_svc_config_load(&d, path, err, sizeof(err)) == 0);
+        CHECK_EQ_INT(d.port, 3100);
+        CHECK_EQ_INT(d.mode, SSPIX_SVC_ECHO);
+        write_file(path, "\xef\xbb\xbf# a comment first\nport = 3200\n");
+        CHECK(sspix_svc_config_load(&d, path, err, sizeof(err)) == 0);
+        CHECK_EQ_INT(d.port, 3200);
+        write_file(path, "port = 3300\n\xef\xbb\xbfmode = greet\n");
+        CHECK(sspix_svc_config_load(&d, path, err, sizeof(err)) < 0);
+        CHECK(strstr(err, ":2: unknown setting") != NULL);
+        sspix_svc_config_free(&d);
+    }
+
+    /* A directory is not a configuration file (fopen reads it as empty). */
+    {
+        char dir[] = "/tmp/sspix-config-dir-XXXXXX";
+        CHECK(mkdtemp(dir) != NULL);
+        CHECK(sspix_svc_config_load(&c, dir, err, sizeof(err)) < 0);
+        CHECK(strstr(err, "not a regular file (a directory)") != NULL);
+        rmdir(dir);
+    }
+
+    /* Relative paths are made absolute against the start-up directory. */
+    {
+        sspix_svc_config d;
+        sspix_svc_config_init(&d);
+        CHECK(sspix_svc_config_set(&d, "keytab", "FILE:conf/sspix.keytab", true, err, sizeof(err)) == 0);
+        CHECK(sspix_svc_config_set(&d, "pid-file", "./run/s.pid", true, err, sizeof(err)) == 0);
+        CHECK(sspix_svc_config_set(&d, "ntlm-users", "/etc/sspix/users", true, err, sizeof(err)) == 0);
+        CHECK(sspix_svc_config_absolute(&d, "/srv/sspix", err, sizeof(err)) == 0);
+        CHECK_STR(d.keytab, "FILE:/srv/sspix/conf/sspix.keytab");
+        CHECK_STR(d.pid_file, "/srv/sspix/run/s.pid");
+        CHECK_STR(d.ntlm_users, "/etc/sspix/users");
+        CHECK(sspix_svc_config_set(&d, "keytab", "plain.keytab", true, err, sizeof(err)) == 0);
+        CHECK(sspix_svc_config_absolute(&d, "/", err, sizeof(err)) == 0);
+        CHECK_STR(d.keytab, "/plain.keytab");
+        CHECK(sspix_svc_config_set(&d, "keytab", "MEMORY:svc", true, err, sizeof(err)) == 0);
+        CHECK(sspix_svc_config_set(&d, "ntlm-users", "users", true, err, sizeof(err)) == 0);
+        CHECK(sspix_svc_config_absolute(&d, "/a", err, sizeof(err)) == 0);
+        CHECK_STR(d.keytab, "MEMORY:svc"); /* not a path */
+        CHECK_STR(d.ntlm_users, "/a/users");
+        CHECK(sspix_svc_config_set(&d, "keytab", "WRFILE:k", true, err, sizeof(err)) == 0);
+        CHECK(sspix_svc_config_absolute(&d, "/b", err, sizeof(err)) == 0);
+        CHECK_STR(d.keytab, "WRFILE:/b/k");
+        CHECK(sspix_svc_config_absolute(&d, "relative", err, sizeof(err)) < 0);
+        CHECK(strstr(err, "absolute") != NULL);
+        sspix_svc_config_free(&d);
+        char *p = sspix_svc_path_absolute("/x", "y/z");
+        CHECK_STR(p, "/x/y/z");
+        free(p);
+    }
+
+    /* Every setting has a name and prints as config-file text (-T). */
+    {
+        sspix_svc_config d;
+        char v[256];
+        sspix_svc_config_init(&d);
+        for (int k = 0; k < SSPIX_KEY_COUNT; k++) {
+            const char *name = sspix_svc_config_key_name((enum sspix_svc_key)k);
+            CHECK(name != NULL);
+            CHECK(sspix_svc_config_value(&d, (enum sspix_svc_key)k, v, sizeof(v)) > 0);
+            /* What is printed reads back (unset names print as "none"). */
+            if (strcmp(v, "none") != 0) {
+                sspix_svc_config e;
+                char again[256];
+                sspix_svc_config_init(&e);
+                CHECK(sspix_svc_config_set(&e, name, v, false, err, sizeof(err)) == 0);
+                sspix_svc_config_value(&e, (enum sspix_svc_key)k, again, sizeof(again));
+                CHECK_STR(again, v);
+                sspix_svc_config_free(&e);
+            }
+        }
+        CHECK(sspix_svc_config_key_name(SSPIX_KEY_COUNT) == NULL);
+        sspix_svc_config_value(&d, SSPIX_KEY_MAX_TOKEN, v, sizeof(v));
+        CHECK_STR(v, "65536");
+        sspix_svc_config_value(&d, SSPIX_KEY_KEYTAB, v, sizeof(v));
+        CHECK_STR(v, "none");
+        sspix_svc_config_value(&d, SSPIX_KEY_ALLOW_NO_MUTUAL, v, sizeof(v));
+        CHECK_STR(v, "no");
+        CHECK(sspix_svc_config_set(&d, "protocol", "gss", true, err, sizeof(err)) == 0);
+        sspix_svc_config_value(&d, SSPIX_KEY_PROTOCOL, v, sizeof(v));
+        CHECK_STR(v, "gss-sample");
+        CHECK_EQ_INT(sspix_svc_config_value(&d, SSPIX_KEY_PROTOCOL, v, 4), 3); /* truncated, terminated */
+        CHECK_STR(v, "gss");
+        sspix_svc_config_free(&d);
+    }
 
     sspix_svc_config copy;
     CHECK(sspix_svc_config_copy(&copy, &c) == 0);
