@@ -2,7 +2,8 @@
 #   make demo    set up (packages, build, a throwaway KDC) and show a mutual authentication
 #   make check   set up and run every test (ctest)
 # Other targets: build, install PREFIX=..., asan (the suite under ASan+UBSan),
-# valgrind (the suite under valgrind), fuzz (the libFuzzer targets, bounded), fuzz-long (hours), bench
+# valgrind (the suite under valgrind), check-clang (the suite built by clang), analyze (cppcheck,
+# gcc -fanalyzer), fuzz (the libFuzzer targets, bounded), fuzz-long (hours), bench
 # (benchmarks against MIT's gss-sample peers, regenerating bench/README.md), clean.
 
 BUILD     ?= build
@@ -49,6 +50,20 @@ valgrind: deps
 	# The 4-thread run is covered by make check and make asan.
 	cd $(BUILD)-valgrind && SSPIX_TEST_THREADS=1 ctest --output-on-failure -j 1
 
+# check-clang: the whole suite built by clang (its warnings, the same -Werror, the hardening flags).
+# analyze: cppcheck and gcc -fanalyzer over src/ and apps/ (scripts/analyze.sh; the suppressions
+# are tests/sanitizers/cppcheck.supp and analyzer.supp, each justified).
+.PHONY: check-clang analyze
+check-clang: deps
+	SSPIX_DEPS_EXTRA=clang scripts/deps.sh
+	CC=clang cmake -S . -B $(BUILD)-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+	cmake --build $(BUILD)-clang -j $(JOBS)
+	cd $(BUILD)-clang && ctest --output-on-failure -j $(JOBS)
+
+analyze: deps
+	SSPIX_DEPS_EXTRA=cppcheck scripts/deps.sh
+	scripts/analyze.sh $(BUILD)-analyze
+
 # fuzz: every fuzz.* ctest for the bounded time its cmake/fuzz-*.cmake gives it (CI), then per target
 # execs, exec/s, cov and ft (scripts/fuzz-report.py). fuzz-long: every target for SSPIX_FUZZ_SECONDS
 # each (default one hour; e.g. make fuzz-long SSPIX_FUZZ_SECONDS=14400 FUZZ_JOBS=2), outside ctest,
@@ -71,7 +86,7 @@ bench: build
 	bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-valgrind $(BUILD)-fuzz
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-valgrind $(BUILD)-fuzz $(BUILD)-clang $(BUILD)-analyze
 
 # clang-format: rewrite, or check that nothing would change.
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
