@@ -460,7 +460,10 @@ def case_socket_activation():
                                                                  "--port", str(free_port())],
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         log.close()
-        # systemd-socket-activate starts the program when the first connection arrives.
+        # It binds, says so, and starts the program when the first connection arrives: connect once it listens.
+        wait_text(log_path, "Listening on 127.0.0.1:%d" % p4)
+        if has_v6:
+            wait_text(log_path, "Listening on [::1]:%d" % p6)
         out = good(p4)
         check(out.startswith("Hello alice@"), "greeting over IPv4: %r" % out)
         wait_text(log_path, "socket activation: serving %d inherited socket" % (2 if has_v6 else 1))
