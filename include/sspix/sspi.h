@@ -34,8 +34,30 @@
  * without ASC_RET_REPLAY_DETECT / ASC_RET_SEQUENCE_DETECT when replayed or
  * reordered messages must be detected: a context lacking them is complete,
  * not failed.
- * Only the ANSI ("A") entry points exist; building with UNICODE defined is
- * refused below rather than silently mis-sized.
+ *
+ * Character widths. Every A function has its W (wide) twin taking SEC_WCHAR,
+ * which is wchar_t as on Windows, so TEXT("...") / L"..." literals and
+ * TCHAR strings pass straight through; UNICODE selects the W forms for the
+ * generic names (AcquireCredentialsHandle, SecPkgInfo, ...) as Windows'
+ * headers do. The compiler decides wchar_t's width and the header follows:
+ *   - -fshort-wchar (16-bit wchar_t, Windows' ABI): UTF-16. The W
+ *     functions are the library's symbols of Windows' names, so
+ *     dlsym(h, "AcquireCredentialsHandleW") finds them.
+ *   - gcc's default (32-bit wchar_t): UTF-32. The same declarations bind to
+ *     separate entry points (asm labels: AcquireCredentialsHandleW in the
+ *     program is the symbol sspix_AcquireCredentialsHandleW32), and
+ *     InitSecurityInterfaceW returns the table of UTF-32 functions. A
+ *     program that looks functions up itself with dlsym() must, in this
+ *     mode, ask for "sspix_<Name>W32" (or take the table from
+ *     SECURITY_ENTRYPOINT_ANSIW, which names the right one in both modes):
+ *     the symbols of Windows' names expect UTF-16.
+ * Strings are converted to and from UTF-8 (the library's own encoding)
+ * strictly: an unpaired surrogate, a value above U+10FFFF, or a NUL inside a
+ * counted string is refused with SEC_E_INVALID_PARAMETER (string parameters)
+ * or SEC_E_UNKNOWN_CREDENTIALS (SEC_WINNT_AUTH_IDENTITY fields), and a name
+ * the library cannot express in the caller's width (not UTF-8) with
+ * SEC_E_INTERNAL_ERROR; nothing is truncated or replaced. W results are
+ * allocated like the A ones and freed with FreeContextBuffer.
  *
  * Memory ownership (as on Windows):
  *   - Everything the library returns through a pointer-to-pointer
@@ -83,18 +105,68 @@
 extern "C" {
 #endif
 
-#if defined(UNICODE) && !defined(SSPIX_ALLOW_UNICODE_DEFINE)
-#error "sspix implements the ANSI (A) SSPI entry points only: build without UNICODE, or define SSPIX_ALLOW_UNICODE_DEFINE to map the generic names to the A functions"
-#endif
-
 #define SEC_ENTRY
 #define SEC_FAR
+#ifdef UNICODE
+#define SSPIX_WIDEN_(s) L##s
+#define SEC_TEXT(s)     SSPIX_WIDEN_(s)
+#else
 #define SEC_TEXT(s) s
+#endif
 
 typedef char SEC_CHAR;
-typedef WCHAR SEC_WCHAR;
+typedef wchar_t SEC_WCHAR;
+
+/* The user-mode interface, whichever of SECURITY_WIN32 / SECURITY_KERNEL /
+ * SECURITY_MAC the program defined. */
+#ifndef ISSP_LEVEL
+#define ISSP_LEVEL 32
+#endif
+#ifndef ISSP_MODE
+#define ISSP_MODE 1
+#endif
+
+/* The width of the caller's wchar_t picks the W entry points (see above). */
+#if defined(__SIZEOF_WCHAR_T__)
+#define SSPIX_WCHAR_BYTES __SIZEOF_WCHAR_T__
+#elif defined(__WCHAR_MAX__) && __WCHAR_MAX__ <= 0xFFFF
+#define SSPIX_WCHAR_BYTES 2
+#else
+#define SSPIX_WCHAR_BYTES 4
+#endif
+#if SSPIX_WCHAR_BYTES != 2 && SSPIX_WCHAR_BYTES != 4
+#error "sspix: wchar_t must be 2 bytes (-fshort-wchar, UTF-16) or 4 bytes (UTF-32)"
+#endif
+
+#define SSPIX_STR_(x) #x
+#define SSPIX_STR(x)  SSPIX_STR_(x)
+#ifdef __USER_LABEL_PREFIX__
+#define SSPIX_LABEL_PREFIX SSPIX_STR(__USER_LABEL_PREFIX__)
+#else
+#define SSPIX_LABEL_PREFIX ""
+#endif
+#if SSPIX_WCHAR_BYTES == 2
+#define SSPIX_WIDE_ENTRY(name)
+#define SSPIX_WIDE_SYMBOL(name) #name
+/* Windows' type for the strings of SEC_WINNT_AUTH_IDENTITY_W: in C it is
+ * the same type as a 16-bit wchar_t. */
+typedef unsigned short SSPIX_IDENTITY_WCHAR;
+#else
+#define SSPIX_WIDE_ENTRY(name)  __asm__(SSPIX_LABEL_PREFIX "sspix_" #name "32")
+#define SSPIX_WIDE_SYMBOL(name) "sspix_" #name "32"
+/* unsigned short cannot hold UTF-32: the identity strings are wchar_t. */
+typedef SEC_WCHAR SSPIX_IDENTITY_WCHAR;
+#endif
 
 #define SEC_SUCCESS(Status) ((Status) >= 0)
+
+#ifdef UNICODE
+typedef SEC_WCHAR *SECURITY_PSTR;
+typedef const SEC_WCHAR *SECURITY_PCSTR;
+#else
+typedef SEC_CHAR *SECURITY_PSTR;
+typedef const SEC_CHAR *SECURITY_PCSTR;
+#endif
 
 /* ---- handles and time ------------------------------------------------- */
 
@@ -185,6 +257,39 @@ typedef struct _SecPkgCredentials_NamesA {
     SEC_CHAR *sUserName;
 } SecPkgCredentials_NamesA, *PSecPkgCredentials_NamesA;
 
+typedef struct _SecPkgCredentials_NamesW {
+    SEC_WCHAR *sUserName;
+} SecPkgCredentials_NamesW, *PSecPkgCredentials_NamesW;
+
+typedef struct _SecPkgCredentials_SSIProviderA {
+    SEC_CHAR *sProviderName;
+    ULONG ProviderInfoLength;
+    char *ProviderInfo;
+} SecPkgCredentials_SSIProviderA, *PSecPkgCredentials_SSIProviderA;
+
+typedef struct _SecPkgCredentials_SSIProviderW {
+    SEC_WCHAR *sProviderName;
+    ULONG ProviderInfoLength;
+    char *ProviderInfo;
+} SecPkgCredentials_SSIProviderW, *PSecPkgCredentials_SSIProviderW;
+
+#define KDC_PROXY_SETTINGS_V1                 1
+#define KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY   0x1
+
+typedef struct _SecPkgCredentials_KdcProxySettingsW {
+    ULONG Version;
+    ULONG Flags;
+    USHORT ProxyServerOffset;
+    USHORT ProxyServerLength;
+    USHORT ClientTlsCredOffset;
+    USHORT ClientTlsCredLength;
+} SecPkgCredentials_KdcProxySettingsW, *PSecPkgCredentials_KdcProxySettingsW;
+
+typedef struct _SecPkgCredentials_Cert {
+    ULONG EncodedCertSize;
+    unsigned char *EncodedCert;
+} SecPkgCredentials_Cert, *PSecPkgCredentials_Cert;
+
 /* Explicit credentials for AcquireCredentialsHandleA(pAuthData). */
 #define SEC_WINNT_AUTH_IDENTITY_ANSI    0x1
 #define SEC_WINNT_AUTH_IDENTITY_UNICODE 0x2
@@ -198,6 +303,24 @@ typedef struct _SEC_WINNT_AUTH_IDENTITY_A {
     ULONG PasswordLength;
     ULONG Flags; /* SEC_WINNT_AUTH_IDENTITY_ANSI */
 } SEC_WINNT_AUTH_IDENTITY_A, *PSEC_WINNT_AUTH_IDENTITY_A;
+
+/*
+ * The wide form, for AcquireCredentialsHandleW (Flags
+ * SEC_WINNT_AUTH_IDENTITY_UNICODE): strings in the caller's wchar_t width,
+ * lengths in wchar_t units without the terminating NUL (a UTF-16 surrogate
+ * pair counts 2). The member type is Windows' unsigned short * with a 16-bit
+ * wchar_t, wchar_t * otherwise. A SEC_WINNT_AUTH_IDENTITY_A (Flags
+ * SEC_WINNT_AUTH_IDENTITY_ANSI) is accepted by the W function too.
+ */
+typedef struct _SEC_WINNT_AUTH_IDENTITY_W {
+    SSPIX_IDENTITY_WCHAR *User;
+    ULONG UserLength;
+    SSPIX_IDENTITY_WCHAR *Domain;
+    ULONG DomainLength;
+    SSPIX_IDENTITY_WCHAR *Password;
+    ULONG PasswordLength;
+    ULONG Flags; /* SEC_WINNT_AUTH_IDENTITY_UNICODE */
+} SEC_WINNT_AUTH_IDENTITY_W, *PSEC_WINNT_AUTH_IDENTITY_W;
 
 /*
  * The extended form, recognised (as on Windows) by Version ==
@@ -226,6 +349,25 @@ typedef struct _SEC_WINNT_AUTH_IDENTITY_EXA {
     ULONG PackageListLength;
 } SEC_WINNT_AUTH_IDENTITY_EXA, *PSEC_WINNT_AUTH_IDENTITY_EXA;
 
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXW {
+    ULONG Version; /* SEC_WINNT_AUTH_IDENTITY_VERSION */
+    ULONG Length;  /* sizeof(SEC_WINNT_AUTH_IDENTITY_EXW) */
+    SSPIX_IDENTITY_WCHAR *User;
+    ULONG UserLength;
+    SSPIX_IDENTITY_WCHAR *Domain;
+    ULONG DomainLength;
+    SSPIX_IDENTITY_WCHAR *Password;
+    ULONG PasswordLength;
+    ULONG Flags; /* SEC_WINNT_AUTH_IDENTITY_UNICODE */
+    SSPIX_IDENTITY_WCHAR *PackageList;
+    ULONG PackageListLength;
+} SEC_WINNT_AUTH_IDENTITY_EXW, *PSEC_WINNT_AUTH_IDENTITY_EXW;
+
+/* Further Flags bits of Windows' extended forms (not implemented: a
+ * structure carrying them is refused). */
+#define SEC_WINNT_AUTH_IDENTITY_MARSHALLED    0x4
+#define SEC_WINNT_AUTH_IDENTITY_ONLY          0x8
+
 typedef void(SEC_ENTRY *SEC_GET_KEY_FN)(void *Arg, void *Principal, ULONG KeyVer, void **Key, SECURITY_STATUS *Status);
 
 /* ---- packages ---------------------------------------------------------- */
@@ -238,6 +380,15 @@ typedef struct _SecPkgInfoA {
     SEC_CHAR *Name;
     SEC_CHAR *Comment;
 } SecPkgInfoA, *PSecPkgInfoA;
+
+typedef struct _SecPkgInfoW {
+    ULONG fCapabilities;
+    USHORT wVersion;
+    USHORT wRPCID;
+    ULONG cbMaxToken;
+    SEC_WCHAR *Name;
+    SEC_WCHAR *Comment;
+} SecPkgInfoW, *PSecPkgInfoW;
 
 #define SECPKG_FLAG_INTEGRITY              0x00000001
 #define SECPKG_FLAG_PRIVACY                0x00000002
@@ -275,6 +426,9 @@ typedef struct _SecPkgInfoA {
 #define NEGOSSP_NAME_A  "Negotiate"
 #define MICROSOFT_KERBEROS_NAME_A "Kerberos"
 #define NTLMSP_NAME_A   "NTLM"
+#define NEGOSSP_NAME_W  L"Negotiate"
+#define MICROSOFT_KERBEROS_NAME_W L"Kerberos"
+#define NTLMSP_NAME_W   L"NTLM"
 
 /* ---- context requirement and return flags ------------------------------ */
 
@@ -438,10 +592,19 @@ typedef struct _SecPkgContext_NamesA {
     SEC_CHAR *sUserName; /* the client's name, on both sides */
 } SecPkgContext_NamesA, *PSecPkgContext_NamesA;
 
+typedef struct _SecPkgContext_NamesW {
+    SEC_WCHAR *sUserName;
+} SecPkgContext_NamesW, *PSecPkgContext_NamesW;
+
 typedef struct _SecPkgContext_NativeNamesA {
     SEC_CHAR *sClientName;
     SEC_CHAR *sServerName;
 } SecPkgContext_NativeNamesA, *PSecPkgContext_NativeNamesA;
+
+typedef struct _SecPkgContext_NativeNamesW {
+    SEC_WCHAR *sClientName;
+    SEC_WCHAR *sServerName;
+} SecPkgContext_NativeNamesW, *PSecPkgContext_NativeNamesW;
 
 typedef struct _SecPkgContext_Lifespan {
     TimeStamp tsStart;
@@ -451,6 +614,10 @@ typedef struct _SecPkgContext_Lifespan {
 typedef struct _SecPkgContext_PackageInfoA {
     PSecPkgInfoA PackageInfo;
 } SecPkgContext_PackageInfoA, *PSecPkgContext_PackageInfoA;
+
+typedef struct _SecPkgContext_PackageInfoW {
+    PSecPkgInfoW PackageInfo;
+} SecPkgContext_PackageInfoW, *PSecPkgContext_PackageInfoW;
 
 #define SECPKG_NEGOTIATION_COMPLETE      0
 #define SECPKG_NEGOTIATION_OPTIMISTIC    1
@@ -462,6 +629,11 @@ typedef struct _SecPkgContext_NegotiationInfoA {
     PSecPkgInfoA PackageInfo;
     ULONG NegotiationState; /* SECPKG_NEGOTIATION_* */
 } SecPkgContext_NegotiationInfoA, *PSecPkgContext_NegotiationInfoA;
+
+typedef struct _SecPkgContext_NegotiationInfoW {
+    PSecPkgInfoW PackageInfo;
+    ULONG NegotiationState;
+} SecPkgContext_NegotiationInfoW, *PSecPkgContext_NegotiationInfoW;
 
 typedef struct _SecPkgContext_SessionKey {
     ULONG SessionKeyLength;
@@ -480,14 +652,155 @@ typedef struct _SecPkgContext_KeyInfoA {
     ULONG EncryptAlgorithm;
 } SecPkgContext_KeyInfoA, *PSecPkgContext_KeyInfoA;
 
+typedef struct _SecPkgContext_KeyInfoW {
+    SEC_WCHAR *sSignatureAlgorithmName;
+    SEC_WCHAR *sEncryptAlgorithmName;
+    ULONG KeySize;
+    ULONG SignatureAlgorithm;
+    ULONG EncryptAlgorithm;
+} SecPkgContext_KeyInfoW, *PSecPkgContext_KeyInfoW;
+
+/* SECPKG_ATTR_AUTHORITY: the realm (authority) that authenticated the
+ * context. */
 typedef struct _SecPkgContext_AuthorityA {
     SEC_CHAR *sAuthorityName;
 } SecPkgContext_AuthorityA, *PSecPkgContext_AuthorityA;
 
-/* Message protection quality of protection. */
-#define SECQOP_WRAP_NO_ENCRYPT 0x80000001u
-#define SECQOP_WRAP_OOB_DATA   0x40000000u
-#define KERB_WRAP_NO_ENCRYPT   0x80000001u
+typedef struct _SecPkgContext_AuthorityW {
+    SEC_WCHAR *sAuthorityName;
+} SecPkgContext_AuthorityW, *PSecPkgContext_AuthorityW;
+
+/* The remaining SECPKG_ATTR_* structures of Windows' sspi.h, for programs
+ * that declare them; sspix answers the attributes it implements (see
+ * QueryContextAttributesA) and SEC_E_UNSUPPORTED_FUNCTION for the others. */
+typedef struct _SecPkgContext_DceInfo {
+    ULONG AuthzSvc;
+    void *pPac;
+} SecPkgContext_DceInfo, *PSecPkgContext_DceInfo;
+
+typedef struct _SecPkgContext_ProtoInfoA {
+    SEC_CHAR *sProtocolName;
+    ULONG majorVersion;
+    ULONG minorVersion;
+} SecPkgContext_ProtoInfoA, *PSecPkgContext_ProtoInfoA;
+
+typedef struct _SecPkgContext_ProtoInfoW {
+    SEC_WCHAR *sProtocolName;
+    ULONG majorVersion;
+    ULONG minorVersion;
+} SecPkgContext_ProtoInfoW, *PSecPkgContext_ProtoInfoW;
+
+typedef struct _SecPkgContext_PasswordExpiry {
+    TimeStamp tsPasswordExpires;
+} SecPkgContext_PasswordExpiry, *PSecPkgContext_PasswordExpiry;
+
+typedef struct _SecPkgContext_UserFlags {
+    ULONG UserFlags;
+} SecPkgContext_UserFlags, *PSecPkgContext_UserFlags;
+
+typedef struct _SecPkgContext_CredentialNameA {
+    ULONG CredentialType;
+    SEC_CHAR *sCredentialName;
+} SecPkgContext_CredentialNameA, *PSecPkgContext_CredentialNameA;
+
+typedef struct _SecPkgContext_CredentialNameW {
+    ULONG CredentialType;
+    SEC_WCHAR *sCredentialName;
+} SecPkgContext_CredentialNameW, *PSecPkgContext_CredentialNameW;
+
+typedef struct _SecPkgContext_AccessToken {
+    void *AccessToken;
+} SecPkgContext_AccessToken, *PSecPkgContext_AccessToken;
+
+typedef struct _SecPkgContext_TargetInformation {
+    ULONG MarshalledTargetInfoLength;
+    unsigned char *MarshalledTargetInfo;
+} SecPkgContext_TargetInformation, *PSecPkgContext_TargetInformation;
+
+typedef struct _SecPkgContext_AuthzID {
+    ULONG AuthzIDLength;
+    char *AuthzID;
+} SecPkgContext_AuthzID, *PSecPkgContext_AuthzID;
+
+typedef struct _SecPkgContext_Target {
+    ULONG TargetLength;
+    char *Target;
+} SecPkgContext_Target, *PSecPkgContext_Target;
+
+typedef struct _SecPkgContext_ClientSpecifiedTarget {
+    SEC_WCHAR *sTargetName;
+} SecPkgContext_ClientSpecifiedTarget, *PSecPkgContext_ClientSpecifiedTarget;
+
+typedef struct _SecPkgContext_NegoKeys {
+    ULONG KeyType;
+    USHORT KeyLength;
+    unsigned char *KeyValue;
+    ULONG VerifyKeyType;
+    USHORT VerifyKeyLength;
+    unsigned char *VerifyKeyValue;
+} SecPkgContext_NegoKeys, *PSecPkgContext_NegoKeys;
+
+typedef enum _SECPKG_ATTR_LCT_STATUS {
+    SecPkgAttrLastClientTokenYes,
+    SecPkgAttrLastClientTokenNo,
+    SecPkgAttrLastClientTokenMaybe
+} SECPKG_ATTR_LCT_STATUS, *PSECPKG_ATTR_LCT_STATUS;
+
+typedef struct _SecPkgContext_LastClientTokenStatus {
+    SECPKG_ATTR_LCT_STATUS LastClientTokenStatus;
+} SecPkgContext_LastClientTokenStatus, *PSecPkgContext_LastClientTokenStatus;
+
+typedef struct _SecPkgContext_NegoPackageInfo {
+    ULONG PackageMask;
+} SecPkgContext_NegoPackageInfo, *PSecPkgContext_NegoPackageInfo;
+
+typedef struct _SecPkgContext_NegoStatus {
+    ULONG LastStatus;
+} SecPkgContext_NegoStatus, *PSecPkgContext_NegoStatus;
+
+typedef enum _SECPKG_CRED_CLASS {
+    SecPkgCredClass_None = 0,
+    SecPkgCredClass_Ephemeral = 10,
+    SecPkgCredClass_PersistedGeneric = 20,
+    SecPkgCredClass_PersistedSpecific = 30,
+    SecPkgCredClass_Explicit = 40
+} SECPKG_CRED_CLASS, *PSECPKG_CRED_CLASS;
+
+typedef struct _SecPkgContext_CredInfo {
+    SECPKG_CRED_CLASS CredClass;
+    ULONG IsPromptingNeeded;
+} SecPkgContext_CredInfo, *PSecPkgContext_CredInfo;
+
+/*
+ * Channel bindings (a SECBUFFER_CHANNEL_BINDINGS buffer's contents, and
+ * SECPKG_ATTR_UNIQUE_BINDINGS / SECPKG_ATTR_ENDPOINT_BINDINGS results): the
+ * structure is followed by its data; each offset counts bytes from the
+ * structure's first byte. The members are 32-bit, as on Windows.
+ */
+typedef struct _SEC_CHANNEL_BINDINGS {
+    ULONG dwInitiatorAddrType;
+    ULONG cbInitiatorLength;
+    ULONG dwInitiatorOffset;
+    ULONG dwAcceptorAddrType;
+    ULONG cbAcceptorLength;
+    ULONG dwAcceptorOffset;
+    ULONG cbApplicationDataLength;
+    ULONG dwApplicationDataOffset;
+} SEC_CHANNEL_BINDINGS, *PSEC_CHANNEL_BINDINGS;
+
+typedef struct _SecPkgContext_Bindings {
+    ULONG BindingsLength;
+    SEC_CHANNEL_BINDINGS *Bindings;
+} SecPkgContext_Bindings, *PSecPkgContext_Bindings;
+
+/* Message protection quality of protection. The spellings are Windows'
+ * (ntsecapi.h for KERB_WRAP_NO_ENCRYPT), token for token, so a program that
+ * defines one of them itself gets no redefinition warning. */
+#define SECQOP_WRAP_NO_ENCRYPT 0x80000001
+#define SECQOP_WRAP_OOB_DATA   0x40000000
+#ifndef KERB_WRAP_NO_ENCRYPT
+#define KERB_WRAP_NO_ENCRYPT 0x80000001
+#endif
 
 /* ---- functions --------------------------------------------------------- */
 
@@ -642,6 +955,62 @@ SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(SEC_CHAR *pszPackageName, SEC_C
 /* Frees memory the library returned; NULL is accepted. */
 SECURITY_STATUS SEC_ENTRY FreeContextBuffer(void *pvContextBuffer);
 
+/*
+ * The wide (W) functions: the A functions' behaviour, with SEC_WCHAR strings
+ * (see "Character widths" at the top). String parameters are NUL-terminated
+ * and at most 1024 characters. pAuthData of AcquireCredentialsHandleW and
+ * AddCredentialsW may be a SEC_WINNT_AUTH_IDENTITY_W / _EXW (Flags
+ * SEC_WINNT_AUTH_IDENTITY_UNICODE; fields at most 512 characters), the A
+ * forms, or an SSPIX_AUTH_STORE_A whose Identity is either. QueryContext-
+ * AttributesW fills the *W structures for NAMES, NATIVE_NAMES, PACKAGE_INFO,
+ * NEGOTIATION_INFO, KEY_INFO, AUTHORITY, CREDENTIAL_NAME and PROTO_INFO (each
+ * string member freed with FreeContextBuffer; a SecPkgInfoW is one block);
+ * other attributes have no strings and are the A structures.
+ */
+SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesW(ULONG *pcPackages, PSecPkgInfoW *ppPackageInfo)
+    SSPIX_WIDE_ENTRY(EnumerateSecurityPackagesW);
+SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoW(SEC_WCHAR *pszPackageName, PSecPkgInfoW *ppPackageInfo)
+    SSPIX_WIDE_ENTRY(QuerySecurityPackageInfoW);
+SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(SEC_WCHAR *pszPrincipal, SEC_WCHAR *pszPackage,
+                                                    ULONG fCredentialUse, void *pvLogonId, void *pAuthData,
+                                                    SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument,
+                                                    PCredHandle phCredential, PTimeStamp ptsExpiry)
+    SSPIX_WIDE_ENTRY(AcquireCredentialsHandleW);
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer)
+    SSPIX_WIDE_ENTRY(QueryCredentialsAttributesW);
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer,
+                                                        ULONG cbBuffer)
+    SSPIX_WIDE_ENTRY(QueryCredentialsAttributesExW);
+SECURITY_STATUS SEC_ENTRY AddCredentialsW(PCredHandle hCredentials, SEC_WCHAR *pszPrincipal, SEC_WCHAR *pszPackage,
+                                          ULONG fCredentialUse, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn,
+                                          void *pvGetKeyArgument, PTimeStamp ptsExpiry)
+    SSPIX_WIDE_ENTRY(AddCredentialsW);
+SECURITY_STATUS SEC_ENTRY InitializeSecurityContextW(PCredHandle phCredential, PCtxtHandle phContext,
+                                                     SEC_WCHAR *pszTargetName, ULONG fContextReq, ULONG Reserved1,
+                                                     ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2,
+                                                     PCtxtHandle phNewContext, PSecBufferDesc pOutput,
+                                                     ULONG *pfContextAttr, PTimeStamp ptsExpiry)
+    SSPIX_WIDE_ENTRY(InitializeSecurityContextW);
+SECURITY_STATUS SEC_ENTRY QueryContextAttributesW(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer)
+    SSPIX_WIDE_ENTRY(QueryContextAttributesW);
+SECURITY_STATUS SEC_ENTRY QueryContextAttributesExW(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer,
+                                                    ULONG cbBuffer)
+    SSPIX_WIDE_ENTRY(QueryContextAttributesExW);
+SECURITY_STATUS SEC_ENTRY SetContextAttributesW(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer,
+                                                ULONG cbBuffer)
+    SSPIX_WIDE_ENTRY(SetContextAttributesW);
+SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer,
+                                                    ULONG cbBuffer)
+    SSPIX_WIDE_ENTRY(SetCredentialsAttributesW);
+SECURITY_STATUS SEC_ENTRY ImportSecurityContextW(SEC_WCHAR *pszPackage, PSecBuffer pPackedContext, void *Token,
+                                                 PCtxtHandle phContext)
+    SSPIX_WIDE_ENTRY(ImportSecurityContextW);
+SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordW(SEC_WCHAR *pszPackageName, SEC_WCHAR *pszDomainName,
+                                                 SEC_WCHAR *pszAccountName, SEC_WCHAR *pszOldPassword,
+                                                 SEC_WCHAR *pszNewPassword, BOOLEAN bImpersonating, ULONG dwReserved,
+                                                 PSecBufferDesc pOutput)
+    SSPIX_WIDE_ENTRY(ChangeAccountPasswordW);
+
 /* ExportSecurityContext flags. */
 #define SECPKG_CONTEXT_EXPORT_RESET_NEW  0x00000001
 #define SECPKG_CONTEXT_EXPORT_DELETE_OLD 0x00000002
@@ -684,6 +1053,27 @@ typedef SECURITY_STATUS(SEC_ENTRY *CHANGE_PASSWORD_FN_A)(SEC_CHAR *, SEC_CHAR *,
                                                           BOOLEAN, ULONG, PSecBufferDesc);
 typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_EX_FN_A)(PCtxtHandle, ULONG, void *, ULONG);
 typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A)(PCredHandle, ULONG, void *, ULONG);
+
+typedef SECURITY_STATUS(SEC_ENTRY *ENUMERATE_SECURITY_PACKAGES_FN_W)(ULONG *, PSecPkgInfoW *);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_FN_W)(PCredHandle, ULONG, void *);
+typedef SECURITY_STATUS(SEC_ENTRY *ACQUIRE_CREDENTIALS_HANDLE_FN_W)(SEC_WCHAR *, SEC_WCHAR *, ULONG, void *, void *,
+                                                                     SEC_GET_KEY_FN, void *, PCredHandle,
+                                                                     PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *INITIALIZE_SECURITY_CONTEXT_FN_W)(PCredHandle, PCtxtHandle, SEC_WCHAR *, ULONG,
+                                                                      ULONG, ULONG, PSecBufferDesc, ULONG,
+                                                                      PCtxtHandle, PSecBufferDesc, ULONG *,
+                                                                      PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_FN_W)(PCtxtHandle, ULONG, void *);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_SECURITY_PACKAGE_INFO_FN_W)(SEC_WCHAR *, PSecPkgInfoW *);
+typedef SECURITY_STATUS(SEC_ENTRY *IMPORT_SECURITY_CONTEXT_FN_W)(SEC_WCHAR *, PSecBuffer, void *, PCtxtHandle);
+typedef SECURITY_STATUS(SEC_ENTRY *ADD_CREDENTIALS_FN_W)(PCredHandle, SEC_WCHAR *, SEC_WCHAR *, ULONG, void *,
+                                                          SEC_GET_KEY_FN, void *, PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *SET_CONTEXT_ATTRIBUTES_FN_W)(PCtxtHandle, ULONG, void *, ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *SET_CREDENTIALS_ATTRIBUTES_FN_W)(PCredHandle, ULONG, void *, ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *CHANGE_PASSWORD_FN_W)(SEC_WCHAR *, SEC_WCHAR *, SEC_WCHAR *, SEC_WCHAR *,
+                                                          SEC_WCHAR *, BOOLEAN, ULONG, PSecBufferDesc);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_EX_FN_W)(PCtxtHandle, ULONG, void *, ULONG);
+typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W)(PCredHandle, ULONG, void *, ULONG);
 
 #define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION   1
 #define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2 2
@@ -730,56 +1120,189 @@ typedef struct _SECURITY_FUNCTION_TABLE_A {
 
 typedef PSecurityFunctionTableA(SEC_ENTRY *INIT_SECURITY_INTERFACE_A)(void);
 
+/* The wide table: the A table's member order, with the W functions of the
+ * caller's width in the string-bearing slots. */
+typedef struct _SECURITY_FUNCTION_TABLE_W {
+    ULONG dwVersion;
+    ENUMERATE_SECURITY_PACKAGES_FN_W EnumerateSecurityPackagesW;
+    QUERY_CREDENTIALS_ATTRIBUTES_FN_W QueryCredentialsAttributesW;
+    ACQUIRE_CREDENTIALS_HANDLE_FN_W AcquireCredentialsHandleW;
+    FREE_CREDENTIALS_HANDLE_FN FreeCredentialsHandle;
+    void *Reserved2;
+    INITIALIZE_SECURITY_CONTEXT_FN_W InitializeSecurityContextW;
+    ACCEPT_SECURITY_CONTEXT_FN AcceptSecurityContext;
+    COMPLETE_AUTH_TOKEN_FN CompleteAuthToken;
+    DELETE_SECURITY_CONTEXT_FN DeleteSecurityContext;
+    APPLY_CONTROL_TOKEN_FN ApplyControlToken;
+    QUERY_CONTEXT_ATTRIBUTES_FN_W QueryContextAttributesW;
+    IMPERSONATE_SECURITY_CONTEXT_FN ImpersonateSecurityContext;
+    REVERT_SECURITY_CONTEXT_FN RevertSecurityContext;
+    MAKE_SIGNATURE_FN MakeSignature;
+    VERIFY_SIGNATURE_FN VerifySignature;
+    FREE_CONTEXT_BUFFER_FN FreeContextBuffer;
+    QUERY_SECURITY_PACKAGE_INFO_FN_W QuerySecurityPackageInfoW;
+    void *Reserved3;
+    void *Reserved4;
+    EXPORT_SECURITY_CONTEXT_FN ExportSecurityContext;
+    IMPORT_SECURITY_CONTEXT_FN_W ImportSecurityContextW;
+    ADD_CREDENTIALS_FN_W AddCredentialsW;
+    void *Reserved8;
+    QUERY_SECURITY_CONTEXT_TOKEN_FN QuerySecurityContextToken;
+    ENCRYPT_MESSAGE_FN EncryptMessage;
+    DECRYPT_MESSAGE_FN DecryptMessage;
+    SET_CONTEXT_ATTRIBUTES_FN_W SetContextAttributesW;
+    SET_CREDENTIALS_ATTRIBUTES_FN_W SetCredentialsAttributesW;
+    CHANGE_PASSWORD_FN_W ChangeAccountPasswordW;
+    QUERY_CONTEXT_ATTRIBUTES_EX_FN_W QueryContextAttributesExW;
+    QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W QueryCredentialsAttributesExW;
+} SecurityFunctionTableW, *PSecurityFunctionTableW;
+
+typedef PSecurityFunctionTableW(SEC_ENTRY *INIT_SECURITY_INTERFACE_W)(void);
+
+/* dlsym() names of the table functions. The W one names the entry point of
+ * the caller's wchar_t width ("sspix_InitSecurityInterfaceW32" with a
+ * 32-bit wchar_t); SECURITY_ENTRYPOINTW is SEC_TEXT-wide, as on Windows. */
 #define SECURITY_ENTRYPOINT_ANSIA "InitSecurityInterfaceA"
+#define SECURITY_ENTRYPOINT_ANSIW SSPIX_WIDE_SYMBOL(InitSecurityInterfaceW)
 #define SECURITY_ENTRYPOINTA      "InitSecurityInterfaceA"
-#define SECURITY_ENTRYPOINT       SECURITY_ENTRYPOINTA
+#define SECURITY_ENTRYPOINTW      SEC_TEXT("InitSecurityInterfaceW")
+#define SECURITY_ENTRYPOINT16     "INITSECURITYINTERFACEA"
 
 /* Returns the process-wide function table (static storage, never freed). */
 PSecurityFunctionTableA SEC_ENTRY InitSecurityInterfaceA(void);
+/* The same for the W functions of the caller's width. */
+PSecurityFunctionTableW SEC_ENTRY InitSecurityInterfaceW(void) SSPIX_WIDE_ENTRY(InitSecurityInterfaceW);
 
-/* ---- generic (A/W) names: the ANSI functions ---------------------------- */
+/* ---- generic names: W under UNICODE, A otherwise (as Windows' headers) ---- */
 
-#define SecPkgInfo                   SecPkgInfoA
-#define PSecPkgInfo                  PSecPkgInfoA
-#define SecPkgCredentials_Names      SecPkgCredentials_NamesA
-#define PSecPkgCredentials_Names     PSecPkgCredentials_NamesA
-#define SecPkgContext_Names          SecPkgContext_NamesA
-#define PSecPkgContext_Names         PSecPkgContext_NamesA
-#define SecPkgContext_NativeNames    SecPkgContext_NativeNamesA
-#define PSecPkgContext_NativeNames   PSecPkgContext_NativeNamesA
-#define SecPkgContext_PackageInfo    SecPkgContext_PackageInfoA
-#define PSecPkgContext_PackageInfo   PSecPkgContext_PackageInfoA
-#define SecPkgContext_NegotiationInfo  SecPkgContext_NegotiationInfoA
-#define PSecPkgContext_NegotiationInfo PSecPkgContext_NegotiationInfoA
-#define SecPkgContext_KeyInfo        SecPkgContext_KeyInfoA
-#define PSecPkgContext_KeyInfo       PSecPkgContext_KeyInfoA
-#define SecPkgContext_Authority      SecPkgContext_AuthorityA
-#define PSecPkgContext_Authority     PSecPkgContext_AuthorityA
-#define SEC_WINNT_AUTH_IDENTITY      SEC_WINNT_AUTH_IDENTITY_A
-#define PSEC_WINNT_AUTH_IDENTITY     PSEC_WINNT_AUTH_IDENTITY_A
-#define SEC_WINNT_AUTH_IDENTITY_EX   SEC_WINNT_AUTH_IDENTITY_EXA
-#define PSEC_WINNT_AUTH_IDENTITY_EX  PSEC_WINNT_AUTH_IDENTITY_EXA
-#define SecurityFunctionTable        SecurityFunctionTableA
-#define PSecurityFunctionTable       PSecurityFunctionTableA
-#define INIT_SECURITY_INTERFACE      INIT_SECURITY_INTERFACE_A
-#define NEGOSSP_NAME                 NEGOSSP_NAME_A
-#define MICROSOFT_KERBEROS_NAME      MICROSOFT_KERBEROS_NAME_A
-#define NTLMSP_NAME                  NTLMSP_NAME_A
+#ifdef UNICODE
+#define SecPkgInfo                          SecPkgInfoW
+#define PSecPkgInfo                         PSecPkgInfoW
+#define SecPkgCredentials_Names             SecPkgCredentials_NamesW
+#define PSecPkgCredentials_Names            PSecPkgCredentials_NamesW
+#define SecPkgCredentials_SSIProvider       SecPkgCredentials_SSIProviderW
+#define PSecPkgCredentials_SSIProvider      PSecPkgCredentials_SSIProviderW
+#define SecPkgContext_Names                 SecPkgContext_NamesW
+#define PSecPkgContext_Names                PSecPkgContext_NamesW
+#define SecPkgContext_NativeNames           SecPkgContext_NativeNamesW
+#define PSecPkgContext_NativeNames          PSecPkgContext_NativeNamesW
+#define SecPkgContext_PackageInfo           SecPkgContext_PackageInfoW
+#define PSecPkgContext_PackageInfo          PSecPkgContext_PackageInfoW
+#define SecPkgContext_NegotiationInfo       SecPkgContext_NegotiationInfoW
+#define PSecPkgContext_NegotiationInfo      PSecPkgContext_NegotiationInfoW
+#define SecPkgContext_KeyInfo               SecPkgContext_KeyInfoW
+#define PSecPkgContext_KeyInfo              PSecPkgContext_KeyInfoW
+#define SecPkgContext_Authority             SecPkgContext_AuthorityW
+#define PSecPkgContext_Authority            PSecPkgContext_AuthorityW
+#define SecPkgContext_ProtoInfo             SecPkgContext_ProtoInfoW
+#define PSecPkgContext_ProtoInfo            PSecPkgContext_ProtoInfoW
+#define SecPkgContext_CredentialName        SecPkgContext_CredentialNameW
+#define PSecPkgContext_CredentialName       PSecPkgContext_CredentialNameW
+#define SecurityFunctionTable               SecurityFunctionTableW
+#define PSecurityFunctionTable              PSecurityFunctionTableW
+#define INIT_SECURITY_INTERFACE             INIT_SECURITY_INTERFACE_W
+#define NEGOSSP_NAME                        NEGOSSP_NAME_W
+#define MICROSOFT_KERBEROS_NAME             MICROSOFT_KERBEROS_NAME_W
+#define NTLMSP_NAME                         NTLMSP_NAME_W
+#define SECURITY_ENTRYPOINT                 SECURITY_ENTRYPOINTW
+#define SECURITY_ENTRYPOINT_ANSI            SECURITY_ENTRYPOINT_ANSIW
+#define ENUMERATE_SECURITY_PACKAGES_FN      ENUMERATE_SECURITY_PACKAGES_FN_W
+#define QUERY_CREDENTIALS_ATTRIBUTES_FN     QUERY_CREDENTIALS_ATTRIBUTES_FN_W
+#define ACQUIRE_CREDENTIALS_HANDLE_FN       ACQUIRE_CREDENTIALS_HANDLE_FN_W
+#define INITIALIZE_SECURITY_CONTEXT_FN      INITIALIZE_SECURITY_CONTEXT_FN_W
+#define QUERY_CONTEXT_ATTRIBUTES_FN         QUERY_CONTEXT_ATTRIBUTES_FN_W
+#define QUERY_SECURITY_PACKAGE_INFO_FN      QUERY_SECURITY_PACKAGE_INFO_FN_W
+#define IMPORT_SECURITY_CONTEXT_FN          IMPORT_SECURITY_CONTEXT_FN_W
+#define ADD_CREDENTIALS_FN                  ADD_CREDENTIALS_FN_W
+#define SET_CONTEXT_ATTRIBUTES_FN           SET_CONTEXT_ATTRIBUTES_FN_W
+#define SET_CREDENTIALS_ATTRIBUTES_FN       SET_CREDENTIALS_ATTRIBUTES_FN_W
+#define CHANGE_PASSWORD_FN                  CHANGE_PASSWORD_FN_W
+#define QUERY_CONTEXT_ATTRIBUTES_EX_FN      QUERY_CONTEXT_ATTRIBUTES_EX_FN_W
+#define QUERY_CREDENTIALS_ATTRIBUTES_EX_FN  QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W
+#define EnumerateSecurityPackages           EnumerateSecurityPackagesW
+#define QuerySecurityPackageInfo            QuerySecurityPackageInfoW
+#define AcquireCredentialsHandle            AcquireCredentialsHandleW
+#define QueryCredentialsAttributes          QueryCredentialsAttributesW
+#define QueryCredentialsAttributesEx        QueryCredentialsAttributesExW
+#define AddCredentials                      AddCredentialsW
+#define InitializeSecurityContext           InitializeSecurityContextW
+#define QueryContextAttributes              QueryContextAttributesW
+#define QueryContextAttributesEx            QueryContextAttributesExW
+#define SetContextAttributes                SetContextAttributesW
+#define SetCredentialsAttributes            SetCredentialsAttributesW
+#define ImportSecurityContext               ImportSecurityContextW
+#define ChangeAccountPassword               ChangeAccountPasswordW
+#define InitSecurityInterface               InitSecurityInterfaceW
+#define SEC_WINNT_AUTH_IDENTITY             SEC_WINNT_AUTH_IDENTITY_W
+#define PSEC_WINNT_AUTH_IDENTITY            PSEC_WINNT_AUTH_IDENTITY_W
+#define SEC_WINNT_AUTH_IDENTITY_EX          SEC_WINNT_AUTH_IDENTITY_EXW
+#define PSEC_WINNT_AUTH_IDENTITY_EX         PSEC_WINNT_AUTH_IDENTITY_EXW
+#else
+#define SecPkgInfo                          SecPkgInfoA
+#define PSecPkgInfo                         PSecPkgInfoA
+#define SecPkgCredentials_Names             SecPkgCredentials_NamesA
+#define PSecPkgCredentials_Names            PSecPkgCredentials_NamesA
+#define SecPkgCredentials_SSIProvider       SecPkgCredentials_SSIProviderA
+#define PSecPkgCredentials_SSIProvider      PSecPkgCredentials_SSIProviderA
+#define SecPkgContext_Names                 SecPkgContext_NamesA
+#define PSecPkgContext_Names                PSecPkgContext_NamesA
+#define SecPkgContext_NativeNames           SecPkgContext_NativeNamesA
+#define PSecPkgContext_NativeNames          PSecPkgContext_NativeNamesA
+#define SecPkgContext_PackageInfo           SecPkgContext_PackageInfoA
+#define PSecPkgContext_PackageInfo          PSecPkgContext_PackageInfoA
+#define SecPkgContext_NegotiationInfo       SecPkgContext_NegotiationInfoA
+#define PSecPkgContext_NegotiationInfo      PSecPkgContext_NegotiationInfoA
+#define SecPkgContext_KeyInfo               SecPkgContext_KeyInfoA
+#define PSecPkgContext_KeyInfo              PSecPkgContext_KeyInfoA
+#define SecPkgContext_Authority             SecPkgContext_AuthorityA
+#define PSecPkgContext_Authority            PSecPkgContext_AuthorityA
+#define SecPkgContext_ProtoInfo             SecPkgContext_ProtoInfoA
+#define PSecPkgContext_ProtoInfo            PSecPkgContext_ProtoInfoA
+#define SecPkgContext_CredentialName        SecPkgContext_CredentialNameA
+#define PSecPkgContext_CredentialName       PSecPkgContext_CredentialNameA
+#define SecurityFunctionTable               SecurityFunctionTableA
+#define PSecurityFunctionTable              PSecurityFunctionTableA
+#define INIT_SECURITY_INTERFACE             INIT_SECURITY_INTERFACE_A
+#define NEGOSSP_NAME                        NEGOSSP_NAME_A
+#define MICROSOFT_KERBEROS_NAME             MICROSOFT_KERBEROS_NAME_A
+#define NTLMSP_NAME                         NTLMSP_NAME_A
+#define SECURITY_ENTRYPOINT                 SECURITY_ENTRYPOINTA
+#define SECURITY_ENTRYPOINT_ANSI            SECURITY_ENTRYPOINT_ANSIA
+#define ENUMERATE_SECURITY_PACKAGES_FN      ENUMERATE_SECURITY_PACKAGES_FN_A
+#define QUERY_CREDENTIALS_ATTRIBUTES_FN     QUERY_CREDENTIALS_ATTRIBUTES_FN_A
+#define ACQUIRE_CREDENTIALS_HANDLE_FN       ACQUIRE_CREDENTIALS_HANDLE_FN_A
+#define INITIALIZE_SECURITY_CONTEXT_FN      INITIALIZE_SECURITY_CONTEXT_FN_A
+#define QUERY_CONTEXT_ATTRIBUTES_FN         QUERY_CONTEXT_ATTRIBUTES_FN_A
+#define QUERY_SECURITY_PACKAGE_INFO_FN      QUERY_SECURITY_PACKAGE_INFO_FN_A
+#define IMPORT_SECURITY_CONTEXT_FN          IMPORT_SECURITY_CONTEXT_FN_A
+#define ADD_CREDENTIALS_FN                  ADD_CREDENTIALS_FN_A
+#define SET_CONTEXT_ATTRIBUTES_FN           SET_CONTEXT_ATTRIBUTES_FN_A
+#define SET_CREDENTIALS_ATTRIBUTES_FN       SET_CREDENTIALS_ATTRIBUTES_FN_A
+#define CHANGE_PASSWORD_FN                  CHANGE_PASSWORD_FN_A
+#define QUERY_CONTEXT_ATTRIBUTES_EX_FN      QUERY_CONTEXT_ATTRIBUTES_EX_FN_A
+#define QUERY_CREDENTIALS_ATTRIBUTES_EX_FN  QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A
+#define EnumerateSecurityPackages           EnumerateSecurityPackagesA
+#define QuerySecurityPackageInfo            QuerySecurityPackageInfoA
+#define AcquireCredentialsHandle            AcquireCredentialsHandleA
+#define QueryCredentialsAttributes          QueryCredentialsAttributesA
+#define QueryCredentialsAttributesEx        QueryCredentialsAttributesExA
+#define AddCredentials                      AddCredentialsA
+#define InitializeSecurityContext           InitializeSecurityContextA
+#define QueryContextAttributes              QueryContextAttributesA
+#define QueryContextAttributesEx            QueryContextAttributesExA
+#define SetContextAttributes                SetContextAttributesA
+#define SetCredentialsAttributes            SetCredentialsAttributesA
+#define ImportSecurityContext               ImportSecurityContextA
+#define ChangeAccountPassword               ChangeAccountPasswordA
+#define InitSecurityInterface               InitSecurityInterfaceA
+#define SEC_WINNT_AUTH_IDENTITY             SEC_WINNT_AUTH_IDENTITY_A
+#define PSEC_WINNT_AUTH_IDENTITY            PSEC_WINNT_AUTH_IDENTITY_A
+#define SEC_WINNT_AUTH_IDENTITY_EX          SEC_WINNT_AUTH_IDENTITY_EXA
+#define PSEC_WINNT_AUTH_IDENTITY_EX         PSEC_WINNT_AUTH_IDENTITY_EXA
+#endif
 
-#define EnumerateSecurityPackages    EnumerateSecurityPackagesA
-#define QuerySecurityPackageInfo     QuerySecurityPackageInfoA
-#define AcquireCredentialsHandle     AcquireCredentialsHandleA
-#define QueryCredentialsAttributes   QueryCredentialsAttributesA
-#define QueryCredentialsAttributesEx QueryCredentialsAttributesExA
-#define AddCredentials               AddCredentialsA
-#define InitializeSecurityContext    InitializeSecurityContextA
-#define QueryContextAttributes       QueryContextAttributesA
-#define QueryContextAttributesEx     QueryContextAttributesExA
-#define SetContextAttributes         SetContextAttributesA
-#define SetCredentialsAttributes     SetCredentialsAttributesA
-#define ImportSecurityContext        ImportSecurityContextA
-#define ChangeAccountPassword        ChangeAccountPasswordA
-#define InitSecurityInterface        InitSecurityInterfaceA
+/* Windows' sspi.h spells the credential-freeing function both ways. */
+#define FreeCredentialHandle FreeCredentialsHandle
 
 #ifdef __cplusplus
 }

@@ -78,6 +78,8 @@ SECURITY_STATUS sspix_set_context_export_key(const void *pvKey, ULONG cbKey);
  *   ClientKeytab initiator keys for obtaining tickets without a password
  *   ReplayCache acceptor replay cache, e.g. "dfl:" or "file2:/var/tmp/rc"
  *   Identity    optional user/domain/password, as SEC_WINNT_AUTH_IDENTITY_A
+ *               (or _EXA); through AcquireCredentialsHandleW it may also be
+ *               a SEC_WINNT_AUTH_IDENTITY_W / _EXW, cast to this type
  *   NtlmUsersFile  NTLM accounts, one "DOMAIN:user:password" line each (the
  *               format gss-ntlmssp reads). For an acceptor (NTLM, or NTLM
  *               inside Negotiate) the users it verifies; for an initiator the

@@ -36,7 +36,7 @@ typedef uintptr_t ULONG_PTR;
 typedef intptr_t LONG_PTR;
 typedef intptr_t INT_PTR;
 typedef size_t SIZE_T;
-typedef uint16_t WCHAR; /* UTF-16 code unit, as on Windows */
+typedef wchar_t WCHAR; /* as on Windows: UTF-16 with -fshort-wchar, UTF-32 otherwise (see sspi.h) */
 typedef LONG HRESULT;
 typedef void VOID;
 typedef void *PVOID;
@@ -52,6 +52,26 @@ typedef ULONG *PULONG;
 typedef DWORD *PDWORD;
 typedef DWORD *LPDWORD;
 typedef LONG *PLONG;
+typedef WCHAR *PWSTR;
+typedef const WCHAR *PCWSTR;
+typedef char *PSTR;
+typedef const char *PCSTR;
+
+/* winnt.h's generic text type: wchar_t under UNICODE. */
+#ifndef TEXT
+#ifdef UNICODE
+typedef WCHAR TCHAR;
+#define __TEXT(quote) L##quote
+#else
+typedef char TCHAR;
+#define __TEXT(quote) quote
+#endif
+#define TEXT(quote) __TEXT(quote)
+typedef TCHAR *LPTSTR;
+typedef const TCHAR *LPCTSTR;
+typedef TCHAR *PTSTR;
+typedef const TCHAR *PCTSTR;
+#endif
 
 #ifndef TRUE
 #define TRUE 1

@@ -511,6 +511,46 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ApplyControlToken(PCtxtHandle phContext, 
 
 /* ---- attributes ---------------------------------------------------------------- */
 
+/*
+ * SECPKG_ATTR_AUTHORITY: who vouched for the client - the realm of its
+ * Kerberos name ("alice@REALM"; an '@' escaped with a backslash belongs to
+ * the name), or the domain of an NTLM one ("DOMAIN\user").
+ */
+static SECURITY_STATUS query_authority(struct sspix_context *c, SecPkgContext_AuthorityA *out)
+{
+    SecPkgContext_NamesA names = {0};
+    SECURITY_STATUS st = c->pkg->ops->query_ctx(c->impl, SECPKG_ATTR_NAMES, &names);
+    if (st != SEC_E_OK)
+        return st;
+    const char *name = names.sUserName, *at = NULL, *start = NULL;
+    size_t len = 0;
+    for (const char *p = name; *p != '\0'; p++) {
+        if (*p == '\\' && p[1] != '\0')
+            p++;
+        else if (*p == '@')
+            at = p;
+    }
+    if (at != NULL) {
+        start = at + 1;
+        len = strlen(start);
+    } else if (strchr(name, '\\') != NULL) {
+        start = name;
+        len = (size_t)(strchr(name, '\\') - name);
+    }
+    if (start == NULL || len == 0) {
+        st = sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "the client's name \"%.128s\" names no realm or domain", name);
+        free(names.sUserName);
+        return st;
+    }
+    out->sAuthorityName = malloc(len + 1);
+    if (out->sAuthorityName != NULL) {
+        memcpy(out->sAuthorityName, start, len);
+        out->sAuthorityName[len] = '\0';
+    }
+    free(names.sUserName);
+    return out->sAuthorityName ? SEC_E_OK : sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+}
+
 static SECURITY_STATUS query_context(struct sspix_context *c, ULONG attr, void *buffer)
 {
     int complete;
@@ -530,6 +570,8 @@ static SECURITY_STATUS query_context(struct sspix_context *c, ULONG attr, void *
         }
         return SEC_E_OK;
     }
+    if (attr == SECPKG_ATTR_AUTHORITY)
+        return query_authority(c, buffer);
     return c->pkg->ops->query_ctx(c->impl, attr, buffer);
 }
 
@@ -559,6 +601,7 @@ static size_t attribute_size(ULONG attr)
     case SECPKG_ATTR_NATIVE_NAMES: return sizeof(SecPkgContext_NativeNamesA);
     case SECPKG_ATTR_FLAGS: return sizeof(SecPkgContext_Flags);
     case SECPKG_ATTR_KEY_INFO: return sizeof(SecPkgContext_KeyInfoA);
+    case SECPKG_ATTR_AUTHORITY: return sizeof(SecPkgContext_AuthorityA);
     default: return 0;
     }
 }

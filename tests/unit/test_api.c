@@ -19,7 +19,7 @@ static void check_layouts(void)
     CHECK_EQ_INT(sizeof(LONG), 4);
     CHECK_EQ_INT(sizeof(SECURITY_STATUS), 4);
     CHECK_EQ_INT(sizeof(USHORT), 2);
-    CHECK_EQ_INT(sizeof(WCHAR), 2);
+    CHECK_EQ_INT(sizeof(WCHAR), sizeof(wchar_t));
     CHECK_EQ_INT(sizeof(ULONG_PTR), sizeof(void *));
     CHECK_EQ_INT(sizeof(SecHandle), 2 * sizeof(void *));
     CHECK_EQ_INT(sizeof(TimeStamp), 8);
