@@ -442,6 +442,8 @@ int sspix_conn_accept(sspix_conn *c, const uint8_t *token, size_t len, void **ou
     if (r == 0 && !c->cred->limits.allow_weak_context)
         r = check_strength(c);
     if (r < 0) {
+        if (*out_len > 0)
+            c->legs--; /* the last token is dropped, not sent: legs counts what crossed the wire */
         sspix_conn_free_token(c, *out);
         *out = NULL;
         *out_len = 0;
