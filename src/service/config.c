@@ -77,6 +77,8 @@ static int dup_opt(char **dst, const char *src)
 int sspix_svc_config_copy(sspix_svc_config *dst, const sspix_svc_config *src)
 {
     *dst = *src;
+    /* Nothing in dst may point at src's strings when a copy below fails and dst is freed. */
+    dst->bind = dst->package = dst->keytab = dst->spn = dst->pid_file = dst->ntlm_users = dst->user = NULL;
     if (dup_opt(&dst->bind, src->bind) || dup_opt(&dst->package, src->package) || dup_opt(&dst->keytab, src->keytab) ||
         dup_opt(&dst->spn, src->spn) || dup_opt(&dst->pid_file, src->pid_file) ||
         dup_opt(&dst->ntlm_users, src->ntlm_users) || dup_opt(&dst->user, src->user)) {
@@ -339,11 +341,13 @@ int sspix_svc_config_load(sspix_svc_config *c, const char *path, char *err, size
         /* A UTF-8 byte order mark, as some editors write it, is not part of the first key. */
         if (lineno == 1 && memcmp(start, "\xef\xbb\xbf", 3) == 0)
             start += 3;
-        char *hash = strchr(start, '#');
+        /* A '#' before the '=' starts a comment; after it, one outside a quoted value does. */
         char *eq = strchr(start, '=');
-        /* A '#' inside a quoted value is part of it. */
-        if (hash != NULL && (eq == NULL || hash < eq || strchr(eq, '"') == NULL || hash < strchr(eq, '"')))
+        char *hash = strchr(start, '#');
+        if (hash != NULL && (eq == NULL || hash < eq)) {
             *hash = '\0';
+            eq = NULL;
+        }
         char *s = trim(start);
         if (*s == '\0')
             continue;
@@ -353,11 +357,29 @@ int sspix_svc_config_load(sspix_svc_config *c, const char *path, char *err, size
             return -1;
         }
         *eq = '\0';
-        char *key = trim(s), *value = trim(eq + 1);
-        size_t vn = strlen(value);
-        if (vn >= 2 && value[0] == '"' && value[vn - 1] == '"') {
-            value[vn - 1] = '\0';
+        char *key = trim(s), *value = eq + 1;
+        while (*value == ' ' || *value == '\t')
             value++;
+        if (*value == '"') {
+            char *close = strchr(value + 1, '"');
+            char *rest = close ? close + 1 : NULL;
+            while (rest != NULL && isspace((unsigned char)*rest))
+                rest++;
+            if (close == NULL || (*rest != '\0' && *rest != '#')) {
+                snprintf(err, errlen,
+                         "%s:%u: %s: a quoted value ends at its closing quote; only a # comment may "
+                         "follow it",
+                         path, lineno, key);
+                fclose(f);
+                return -1;
+            }
+            *close = '\0';
+            value++;
+        } else {
+            char *h = strchr(value, '#');
+            if (h != NULL)
+                *h = '\0';
+            value = trim(value);
         }
         int k = find_key(key);
         if (k >= 0 && first_line[k] != 0) {

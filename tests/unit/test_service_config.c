@@ -111,6 +111,27 @@ int main(void)
     CHECK_EQ_INT(lim.idle_ms, 3000);
     CHECK(lim.allow_no_mutual);
 
+    /* A quoted value ends at its closing quote: a comment after it is not part of it, other text is an error. */
+    {
+        sspix_svc_config q;
+        sspix_svc_config_init(&q);
+        write_file(path, "keytab = \"/etc/krb5.keytab\"  # the default\nspn=\"a#b\"#c\n");
+        CHECK(sspix_svc_config_load(&q, path, err, sizeof(err)) == 0);
+        CHECK_STR(q.keytab, "/etc/krb5.keytab");
+        CHECK_STR(q.spn, "a#b");
+        sspix_svc_config_free(&q);
+        sspix_svc_config_init(&q);
+        write_file(path, "keytab = \"/etc/krb5.keytab\" extra\n");
+        CHECK(sspix_svc_config_load(&q, path, err, sizeof(err)) < 0);
+        CHECK(strstr(err, ":1: keytab: a quoted value ends at its closing quote") != NULL);
+        sspix_svc_config_free(&q);
+        sspix_svc_config_init(&q);
+        write_file(path, "keytab = \"/etc/krb5.keytab\n");
+        CHECK(sspix_svc_config_load(&q, path, err, sizeof(err)) < 0);
+        CHECK(strstr(err, ":1: keytab:") != NULL);
+        sspix_svc_config_free(&q);
+    }
+
     /* Errors name the file and line. */
     write_file(path, "port = 1\nthis is not a setting\n");
     CHECK(sspix_svc_config_load(&c, path, err, sizeof(err)) < 0);
