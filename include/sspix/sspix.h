@@ -134,6 +134,21 @@ typedef struct _SSPIX_AUTH_STORE_A {
  */
 SECURITY_STATUS sspix_query_local_name(PCtxtHandle phContext, char **name);
 
+/*
+ * The credential a client delegated to this server context (it asked for
+ * ISC_REQ_DELEGATE with a forwardable Kerberos ticket; the context reports
+ * ASC_RET_DELEGATE), as a new outbound credential handle of the context's
+ * package (Kerberos or Negotiate) that authenticates onward as the client.
+ * The caller frees it with FreeCredentialsHandle; it stays valid after the
+ * context is deleted. ptsExpiry (may be NULL): the delegated ticket's end.
+ * Works without impersonation; while a thread impersonates the client
+ * (ImpersonateSecurityContext), AcquireCredentialsHandle(SECPKG_CRED_OUTBOUND)
+ * with no principal and no pAuthData gives the same credential, as Windows
+ * does. SEC_E_NO_CREDENTIALS when the client delegated none;
+ * SEC_E_UNSUPPORTED_FUNCTION for a client context or NTLM.
+ */
+SECURITY_STATUS sspix_query_delegated_credential(PCtxtHandle phContext, PCredHandle phCredential, PTimeStamp ptsExpiry);
+
 #ifdef __cplusplus
 }
 #endif

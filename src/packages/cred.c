@@ -15,8 +15,10 @@
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
 #include <krb5/krb5.h>
+#include <com_err.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -72,6 +74,67 @@ static OM_uint32 acquire_negotiate_password(OM_uint32 *minor, const char *princi
     return gss_acquire_cred_from(minor, name, GSS_C_INDEFINITE, &sspix_mechs_spnego, GSS_C_INITIATE, &kv, out, NULL,
                                  lifetime);
 }
+
+/*
+ * Whether a failed Kerberos password logon means Kerberos cannot be used at
+ * all, so that Negotiate may fall back to NTLM as Windows' does: no KDC for
+ * the realm, or a user the KDC does not know. A wrong password, a locked
+ * account or an expired password is a refused logon and never falls back (a
+ * second failed logon, against the same account, would follow).
+ */
+static int kerberos_unusable(OM_uint32 minor)
+{
+    static const long codes[] = {KRB5_KDC_UNREACH, KRB5_REALM_UNKNOWN, KRB5_REALM_CANT_RESOLVE,
+                                 KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        if (sspix_gss_minor_is(minor, &sspix_oid_krb5, codes[i]))
+            return 1;
+    return 0;
+}
+
+/*
+ * Negotiate's NTLM with a password: a SPNEGO credential whose only element is
+ * gss-ntlmssp's, given the password through the credential store (the krb5
+ * mechanism, asked too by SPNEGO, meets a credential cache of no known type
+ * and drops out before it contacts anything).
+ */
+static OM_uint32 acquire_negotiate_ntlm_password(OM_uint32 *minor, const SEC_WINNT_AUTH_IDENTITY_A *ident,
+                                                 gss_cred_id_t *out, SECURITY_STATUS *st)
+{
+    gss_name_t name = GSS_C_NO_NAME;
+    OM_uint32 major, m2;
+    char *user = sspix_ntlm_user_name(ident);
+    *st = SEC_E_OK;
+    if (user == NULL) {
+        *st = sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+        return GSS_S_FAILURE;
+    }
+    *st = sspix_ntlm_import(user, strlen(user), GSS_C_NT_USER_NAME, &name);
+    free(user);
+    if (*st != SEC_E_OK)
+        return GSS_S_FAILURE;
+    char *pw = sspix_dup_bytes(ident->Password ? (const void *)ident->Password : "", ident->PasswordLength);
+    if (pw == NULL) {
+        gss_release_name(&m2, &name);
+        *st = sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+        return GSS_S_FAILURE;
+    }
+    gss_key_value_element_desc el[2] = {{"ntlmssp_password", pw}, {"ccache", "SSPIX-NTLM-ONLY:"}};
+    gss_key_value_set_desc kv = {2, el};
+    major =
+        gss_acquire_cred_from(minor, name, GSS_C_INDEFINITE, &sspix_mechs_spnego, GSS_C_INITIATE, &kv, out, NULL, NULL);
+    explicit_bzero(pw, strlen(pw));
+    free(pw);
+    gss_release_name(&m2, &name);
+    return major;
+}
+
+/* Negotiate's NTLM acceptor credential: SPNEGO negotiating NTLM, and NTLM
+ * itself, which the mechglue hands a raw NTLMSSP first token to (Windows'
+ * Negotiate accepts raw NTLM as it accepts raw Kerberos). */
+static gss_OID_desc spnego_ntlm_oids[2] = {{6, (void *)"\x2b\x06\x01\x05\x05\x02"},
+                                           {10, (void *)"\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"}};
+static gss_OID_set_desc spnego_ntlm = {2, spnego_ntlm_oids};
 
 /* The NTLM package's credential: gss-ntlmssp alone. */
 static OM_uint32 acquire_ntlm(OM_uint32 *minor, const char *principal, gss_cred_usage_t usage,
@@ -187,6 +250,7 @@ void sspix_gss_free_cred(void *p)
     if (c->kctx != NULL)
         krb5_free_context(c->kctx);
     free(c->ntlm_name);
+    free(c->ntlm_users_file);
     free(c);
 }
 
@@ -281,6 +345,11 @@ SECURITY_STATUS sspix_gss_acquire(const struct sspix_package *pkg, const char *p
             sspix_gss_free_cred(c);
             return st;
         }
+        if (usage == GSS_C_ACCEPT && store != NULL && store->NtlmUsersFile != NULL &&
+            (c->ntlm_users_file = strdup(store->NtlmUsersFile)) == NULL) {
+            sspix_gss_free_cred(c);
+            return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+        }
         if (ident != NULL || principal != NULL) {
             c->ntlm_name = ident ? sspix_ntlm_user_name(ident) : strdup(principal);
             if (c->ntlm_name == NULL) {
@@ -352,6 +421,18 @@ SECURITY_STATUS sspix_gss_acquire(const struct sspix_package *pkg, const char *p
     if (pkg->id == SSPIX_PKG_NEGOTIATE && usage == GSS_C_INITIATE && ident != NULL) {
         gss_buffer_desc pw = {strlen(id.password), id.password};
         major = acquire_negotiate_password(&minor, id.principal, name, &pw, c, &cred, &lifetime);
+        /* Kerberos unusable, NTLM allowed: NTLM with the same password. */
+        if (GSS_ERROR(major) && ntlm_ok && c->kcred == GSS_C_NO_CREDENTIAL && kerberos_unusable(minor)) {
+            krb5_usable = 0;
+            lifetime = GSS_C_INDEFINITE;
+            major = acquire_negotiate_ntlm_password(&minor, ident, &cred, &st);
+            if (st != SEC_E_OK) {
+                gss_release_name(&minor, &name);
+                sspix_identity_clear(&id);
+                sspix_gss_free_cred(c);
+                return st;
+            }
+        }
     } else if (pkg->id == SSPIX_PKG_NEGOTIATE && usage == GSS_C_INITIATE) {
         /* Kerberos first: its errors are the ones worth reporting, unless
          * NTLM is allowed to stand in for it (no ticket: fall back). */
@@ -386,14 +467,20 @@ SECURITY_STATUS sspix_gss_acquire(const struct sspix_package *pkg, const char *p
             gss_key_value_element_desc el[2] = {{"keytab", "SSPIX-NTLM-ONLY:"}, {"ntlmssp_keyfile", ntlm_file}};
             gss_key_value_set_desc kv = {2, el};
             if (ntlm_file != NULL)
-                major = gss_acquire_cred_from(&minor, at, GSS_C_INDEFINITE, &sspix_mechs_spnego, GSS_C_ACCEPT, &kv,
-                                              &c->ncred, NULL, NULL);
+                major = gss_acquire_cred_from(&minor, at, GSS_C_INDEFINITE, &spnego_ntlm, GSS_C_ACCEPT, &kv, &c->ncred,
+                                              NULL, NULL);
             else /* SSPIX_AUTH_STORE_ALLOW_NTLM: gss-ntlmssp's defaults (NTLM_USER_FILE, winbind) */
-                major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &sspix_mechs_spnego, GSS_C_ACCEPT,
-                                         &c->ncred, NULL, NULL);
+                major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &spnego_ntlm, GSS_C_ACCEPT, &c->ncred,
+                                         NULL, NULL);
             gss_release_name(&minor, &at);
             if (!GSS_ERROR(major))
                 major = gss_set_neg_mechs(&minor, c->ncred, &sspix_mechs_ntlm);
+            if (!GSS_ERROR(major) && ntlm_file != NULL && (c->ntlm_users_file = strdup(ntlm_file)) == NULL) {
+                gss_release_name(&minor, &name);
+                gss_release_cred(&minor, &cred);
+                sspix_gss_free_cred(c);
+                return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+            }
             if (GSS_ERROR(major)) {
                 gss_release_cred(&minor, &cred);
                 st = sspix_gss_fail("acquiring NTLM acceptor credentials", major, minor, &sspix_oid_ntlm);
@@ -506,4 +593,85 @@ SECURITY_STATUS sspix_gss_query_cred(void *p, ULONG attr, void *buffer)
         return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
     ((SecPkgCredentials_NamesA *)buffer)->sUserName = s;
     return SEC_E_OK;
+}
+
+SECURITY_STATUS sspix_gss_cred_from_tickets(const struct sspix_package *pkg, gss_cred_id_t src, void **out,
+                                            TimeStamp *expiry)
+{
+    OM_uint32 major, minor, lifetime = 0;
+    gss_name_t name = GSS_C_NO_NAME;
+    krb5_principal kp = NULL;
+    krb5_error_code code;
+    SECURITY_STATUS st;
+
+    if (pkg->id == SSPIX_PKG_NTLM)
+        return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "NTLM cannot use a delegated Kerberos credential: acquire "
+                                                      "it for Kerberos or Negotiate");
+    major = gss_inquire_cred(&minor, src, &name, &lifetime, NULL, NULL);
+    if (GSS_ERROR(major))
+        return sspix_gss_fail("inquiring the delegated credential", major, minor, &sspix_oid_krb5);
+    char *who = sspix_name_string(name);
+    gss_release_name(&minor, &name);
+    if (who == NULL)
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    if (lifetime == 0) {
+        st = sspix_fail(SEC_E_NO_CREDENTIALS,
+                        "the credential %s delegated has expired: the client must "
+                        "authenticate again",
+                        who);
+        free(who);
+        return st;
+    }
+
+    struct gss_cred *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        free(who);
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    }
+    c->pkg = pkg;
+    c->use = SECPKG_CRED_OUTBOUND;
+    if ((code = krb5_init_context(&c->kctx)) != 0 ||
+        (code = krb5_cc_new_unique(c->kctx, "MEMORY", NULL, &c->mem_ccache)) != 0 ||
+        (code = krb5_parse_name(c->kctx, who, &kp)) != 0 ||
+        (code = krb5_cc_initialize(c->kctx, c->mem_ccache, kp)) != 0) {
+        if (kp != NULL)
+            krb5_free_principal(c->kctx, kp);
+        st = sspix_fail(code == ENOMEM ? SEC_E_INSUFFICIENT_MEMORY : SEC_E_INTERNAL_ERROR,
+                        "cannot make a credential cache for %s's delegated tickets: %s", who, error_message(code));
+        free(who);
+        sspix_gss_free_cred(c);
+        return st;
+    }
+    krb5_free_principal(c->kctx, kp);
+    major = gss_krb5_copy_ccache(&minor, src, c->mem_ccache);
+    if (!GSS_ERROR(major)) {
+        char ccname[256];
+        snprintf(ccname, sizeof(ccname), "MEMORY:%s", krb5_cc_get_name(c->kctx, c->mem_ccache));
+        gss_key_value_element_desc el = {"ccache", ccname};
+        gss_key_value_set_desc kv = {1, &el};
+        major = gss_acquire_cred_from(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE,
+                                      pkg->id == SSPIX_PKG_KERBEROS ? &sspix_mechs_krb5 : &sspix_mechs_spnego,
+                                      GSS_C_INITIATE, &kv, &c->cred, NULL, &lifetime);
+    }
+    if (!GSS_ERROR(major) && pkg->id == SSPIX_PKG_NEGOTIATE)
+        major = gss_set_neg_mechs(&minor, c->cred, &sspix_mechs_krb5);
+    if (GSS_ERROR(major)) {
+        st = sspix_gss_fail("using the delegated credential", major, minor, &sspix_oid_krb5);
+        sspix_fail_more(st, "delegated by %s", who);
+        free(who);
+        sspix_gss_free_cred(c);
+        return st;
+    }
+    free(who);
+    sspix_expiry_from_lifetime(lifetime, 0, (int64_t)time(NULL), NULL, expiry);
+    *out = c;
+    return SEC_E_OK;
+}
+
+SECURITY_STATUS sspix_gss_copy_cred(const struct sspix_package *pkg, void *p, void **out, TimeStamp *expiry)
+{
+    struct gss_cred *src = p;
+    if (src == NULL || src->pkg->id != SSPIX_PKG_KERBEROS || src->cred == GSS_C_NO_CREDENTIAL)
+        return sspix_fail(SEC_E_NO_CREDENTIALS, "no delegated Kerberos credential to copy");
+    return sspix_gss_cred_from_tickets(pkg, src->cred, out, expiry);
 }

@@ -12,6 +12,7 @@
 #include <krb5/krb5.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <profile.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -26,6 +27,8 @@
 #include "packages/gss_status.h"
 #include "sspi/errors.h"
 #include "packages/gss_core.h"
+#include "packages/ntlm_msg.h"
+#include "packages/spnego_tok.h"
 
 /*
  * MIT reports an acceptor context's lifetime with the clock-skew allowance added
@@ -125,6 +128,10 @@ void sspix_gss_delete_ctx(void *p)
         gss_release_name(&minor, &c->target);
     if (c->peer != GSS_C_NO_NAME)
         gss_release_name(&minor, &c->peer);
+    if (c->deleg != GSS_C_NO_CREDENTIAL)
+        gss_release_cred(&minor, &c->deleg);
+    free(c->ntlm_users_file);
+    free(c->cb_mem);
     free(c);
 }
 
@@ -172,13 +179,72 @@ static SECURITY_STATUS finish_leg(struct gss_ctx *c, OM_uint32 major, OM_uint32 
             (void)sspix_krb5_learn_format(c, 1);
     }
     c->attrs = sspix_gss_to_attrs(ret_flags, c->server, c->established);
+    /* Delegation is reported once there is a credential to use. */
+    if (c->server && c->deleg == GSS_C_NO_CREDENTIAL)
+        c->attrs &= ~(ULONG)ASC_RET_DELEGATE;
     sspix_expiry_from_lifetime(lifetime, c->server, now, &c->expiry, &leg->expiry);
     leg->attrs = c->attrs;
     return c->established ? SEC_E_OK : SEC_I_CONTINUE_NEEDED;
 }
 
+/* Keeps a copy of this leg's channel bindings (NULL: keep the last ones),
+ * as GSSAPI takes them; GSSAPI sees them on every later leg too. */
+static SECURITY_STATUS keep_bindings(struct gss_ctx *c, const struct sspix_bindings *cb)
+{
+    if (cb == NULL)
+        return SEC_E_OK;
+    size_t total = cb->initiator_len + cb->acceptor_len + cb->app_len; /* each at most the buffer's size */
+    uint8_t *mem = malloc(total ? total : 1);
+    if (mem == NULL)
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    free(c->cb_mem);
+    c->cb_mem = mem;
+    c->has_cb = 1;
+    uint8_t *p = mem;
+    if (cb->initiator_len)
+        memcpy(p, cb->initiator, cb->initiator_len);
+    c->cb.initiator_addrtype = cb->initiator_type;
+    c->cb.initiator_address = (gss_buffer_desc){cb->initiator_len, p};
+    p += cb->initiator_len;
+    if (cb->acceptor_len)
+        memcpy(p, cb->acceptor, cb->acceptor_len);
+    c->cb.acceptor_addrtype = cb->acceptor_type;
+    c->cb.acceptor_address = (gss_buffer_desc){cb->acceptor_len, p};
+    p += cb->acceptor_len;
+    if (cb->app_len)
+        memcpy(p, cb->app, cb->app_len);
+    c->cb.application_data = (gss_buffer_desc){cb->app_len, p};
+    return SEC_E_OK;
+}
+
+static gss_channel_bindings_t bindings_of(struct gss_ctx *c)
+{
+    return c->has_cb ? &c->cb : GSS_C_NO_CHANNEL_BINDINGS;
+}
+
+/* A failed leg with channel bindings: what the caller should check. NTLM
+ * (gss-ntlmssp) binds application data only, and reports a mismatch as a
+ * defective token refused with EACCES. */
+static SECURITY_STATUS bindings_failure(struct gss_ctx *c, int ntlm, OM_uint32 major, OM_uint32 minor, gss_OID mech,
+                                        SECURITY_STATUS st)
+{
+    if (!c->has_cb)
+        return st;
+    if (ntlm && GSS_ROUTINE_ERROR(major) == GSS_S_DEFECTIVE_TOKEN && sspix_gss_minor_is(minor, mech, EACCES))
+        st = sspix_fail(SEC_E_BAD_BINDINGS, "the client's NTLM channel bindings differ from the server's");
+    if (st != SEC_E_BAD_BINDINGS)
+        return st;
+    if (ntlm && (c->cb.initiator_addrtype != 0 || c->cb.initiator_address.length != 0 || c->cb.acceptor_addrtype != 0 ||
+                 c->cb.acceptor_address.length != 0 || c->cb.application_data.length == 0))
+        return sspix_fail_more(st, "NTLM binds application data only (such as tls-server-end-point): leave the "
+                                   "initiator and acceptor addresses empty");
+    return sspix_fail_more(st, "both ends must pass the same SEC_CHANNEL_BINDINGS (the same TLS channel: a "
+                               "proxy or TLS terminator between them breaks the binding)");
+}
+
 SECURITY_STATUS sspix_gss_init(const struct sspix_package *pkg, void *cred_p, void **ctx_p, const char *target,
-                               ULONG req, const uint8_t *in, size_t in_len, struct sspix_leg *leg)
+                               ULONG req, const uint8_t *in, size_t in_len, const struct sspix_bindings *cb,
+                               struct sspix_leg *leg)
 {
     struct gss_cred *cred = cred_p;
     struct gss_ctx *c = *ctx_p;
@@ -207,7 +273,8 @@ SECURITY_STATUS sspix_gss_init(const struct sspix_package *pkg, void *cred_p, vo
         return sspix_fail(SEC_E_OUT_OF_SEQUENCE, "the context is already complete");
     }
     /* The server's token is checked before GSSAPI parses it. */
-    if ((st = sspix_handshake_check_input(c, 0, first, in, in_len)) != SEC_E_OK) {
+    if ((st = sspix_handshake_check_input(c, 0, first, in, in_len)) != SEC_E_OK ||
+        (st = keep_bindings(c, cb)) != SEC_E_OK) {
         if (first)
             sspix_gss_delete_ctx(c);
         return st;
@@ -216,14 +283,14 @@ SECURITY_STATUS sspix_gss_init(const struct sspix_package *pkg, void *cred_p, vo
     gss_buffer_desc input = {in_len, (void *)in};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
     major = gss_init_sec_context(&minor, cred ? cred->cred : GSS_C_NO_CREDENTIAL, &c->ctx, c->target,
-                                 sspix_package_mech(pkg), sspix_isc_to_gss(req), GSS_C_INDEFINITE,
-                                 GSS_C_NO_CHANNEL_BINDINGS, in_len ? &input : GSS_C_NO_BUFFER, &actual, &output,
-                                 &ret_flags, &lifetime);
+                                 sspix_package_mech(pkg), sspix_isc_to_gss(req), GSS_C_INDEFINITE, bindings_of(c),
+                                 in_len ? &input : GSS_C_NO_BUFFER, &actual, &output, &ret_flags, &lifetime);
     if (sspix_gss_failed(major)) {
         OM_uint32 m2;
         gss_release_buffer(&m2, &output);
         char *t = sspix_name_string(c->target);
         st = sspix_gss_fail("initiating", major, minor, sspix_package_mech(pkg));
+        st = bindings_failure(c, pkg->id == SSPIX_PKG_NTLM || c->ntlm_seen, major, minor, sspix_package_mech(pkg), st);
         sspix_fail_more(st, "target %s", t ? t : target ? target : "?");
         free(t);
         if (first)
@@ -236,8 +303,51 @@ SECURITY_STATUS sspix_gss_init(const struct sspix_package *pkg, void *cred_p, vo
     return finish_leg(c, major, ret_flags, lifetime, actual, leg);
 }
 
+/* After a failed NTLM logon: the users file, when it is the cause because it
+ * cannot be opened (gss-ntlmssp reports that, and a user the file lacks, as
+ * ENOENT alike); NULL otherwise. */
+static const char *users_file_unreadable(const struct gss_ctx *c, OM_uint32 minor, gss_OID mech)
+{
+    const char *file = c->ntlm_users_file ? c->ntlm_users_file : getenv("NTLM_USER_FILE");
+    if (!sspix_gss_minor_is_local(minor, mech) || file == NULL)
+        return NULL;
+    FILE *f = fopen(file, "re");
+    if (f != NULL) {
+        fclose(f);
+        return NULL;
+    }
+    return file;
+}
+
+/* Whether a Negotiate acceptor's first token is NTLM's: a raw NTLMSSP
+ * message, another mechanism's RFC 2743 token with NTLM's OID, or a
+ * NegTokenInit whose first (preferred) mechanism is NTLM. The token has
+ * passed sspix_handshake_check_input. */
+static int first_token_is_ntlm(const uint8_t *in, size_t in_len)
+{
+    struct sspix_spnego_tok tok;
+    char why[8];
+    if (sspix_ntlm_msg_is_ntlm(in, in_len))
+        return 1;
+    if (sspix_spnego_parse(in, in_len, &tok, why, sizeof(why)) < 0)
+        return 0;
+    return (tok.kind == SSPIX_SPNEGO_INIT || tok.kind == SSPIX_SPNEGO_OTHER) &&
+           sspix_spnego_oid_eq(tok.mech, tok.mech_len, sspix_spnego_oid_ntlm, sizeof(sspix_spnego_oid_ntlm));
+}
+
+/* A NegTokenInit offering more than one mechanism, the first not NTLM: NTLM
+ * may be among the others. */
+static int first_token_lists_ntlm(const uint8_t *in, size_t in_len)
+{
+    struct sspix_spnego_tok tok;
+    char why[8];
+    return sspix_spnego_parse(in, in_len, &tok, why, sizeof(why)) == 0 && tok.kind == SSPIX_SPNEGO_INIT &&
+           tok.mech_count > 1;
+}
+
 SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, void **ctx_p, ULONG req,
-                                 const uint8_t *in, size_t in_len, struct sspix_leg *leg)
+                                 const uint8_t *in, size_t in_len, const struct sspix_bindings *cb,
+                                 struct sspix_leg *leg)
 {
     struct gss_cred *cred = cred_p;
     struct gss_ctx *c = *ctx_p;
@@ -261,11 +371,16 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
             return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
         c->pkg = pkg;
         c->server = 1;
+        if (cred->ntlm_users_file != NULL && (c->ntlm_users_file = strdup(cred->ntlm_users_file)) == NULL) {
+            free(c);
+            return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+        }
     } else if (c->established || c->exported) {
         return sspix_fail(SEC_E_OUT_OF_SEQUENCE, "the context is already complete");
     }
     /* The client's token is checked before GSSAPI parses it. */
-    if ((st = sspix_handshake_check_input(c, 1, first, in, in_len)) != SEC_E_OK) {
+    if ((st = sspix_handshake_check_input(c, 1, first, in, in_len)) != SEC_E_OK ||
+        (st = keep_bindings(c, cb)) != SEC_E_OK) {
         if (first)
             sspix_gss_delete_ctx(c);
         return st;
@@ -274,20 +389,21 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
     gss_buffer_desc input = {in_len, (void *)in};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
     /* Negotiate with NTLM allowed has two acceptor credentials (see
-     * gss_cred.ncred). The first token says which one the client wants: an
-     * optimistic NTLM NEGOTIATE message inside SPNEGO, or anything else. If
-     * that guess fails, the other credential gets the same token; the first
-     * failure is the one reported. */
+     * gss_cred.ncred): the first token's mechanism says which one the client
+     * wants. If a NegTokenInit's first choice is not NTLM and the Kerberos
+     * credential finds no mechanism in it that it takes, the NTLM one gets
+     * the same token (NTLM may be a later choice in mechTypes); the first
+     * failure is the one reported. A Kerberos token that fails is never
+     * retried as NTLM: that would downgrade a refused logon. */
     int two = first && cred != NULL && cred->ncred != GSS_C_NO_CREDENTIAL;
     if (two) {
-        static const uint8_t ntlm_negotiate[12] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0};
-        for (size_t i = 0; i + sizeof(ntlm_negotiate) <= in_len && !c->ntlm_cred; i++)
-            c->ntlm_cred = memcmp(in + i, ntlm_negotiate, sizeof(ntlm_negotiate)) == 0;
+        c->ntlm_cred = first_token_is_ntlm(in, in_len);
+        two = !c->ntlm_cred && first_token_lists_ntlm(in, in_len);
     }
     gss_cred_id_t acceptor = cred == NULL ? GSS_C_NO_CREDENTIAL : c->ntlm_cred ? cred->ncred : cred->cred;
-    major = gss_accept_sec_context(&minor, &c->ctx, acceptor, &input, GSS_C_NO_CHANNEL_BINDINGS, &src, &mech, &output,
-                                   &ret_flags, &lifetime, &deleg);
-    if (two && sspix_gss_failed(major)) {
+    major = gss_accept_sec_context(&minor, &c->ctx, acceptor, &input, bindings_of(c), &src, &mech, &output, &ret_flags,
+                                   &lifetime, &deleg);
+    if (two && sspix_gss_failed(major) && GSS_ROUTINE_ERROR(major) == GSS_S_BAD_MECH) {
         char saved[1024];
         OM_uint32 m2;
         SECURITY_STATUS first_st =
@@ -302,8 +418,8 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
             gss_release_cred(&m2, &deleg);
         c->ntlm_cred = !c->ntlm_cred;
         mech = GSS_C_NO_OID;
-        major = gss_accept_sec_context(&minor, &c->ctx, c->ntlm_cred ? cred->ncred : cred->cred, &input,
-                                       GSS_C_NO_CHANNEL_BINDINGS, &src, &mech, &output, &ret_flags, &lifetime, &deleg);
+        major = gss_accept_sec_context(&minor, &c->ctx, c->ntlm_cred ? cred->ncred : cred->cred, &input, bindings_of(c),
+                                       &src, &mech, &output, &ret_flags, &lifetime, &deleg);
         if (sspix_gss_failed(major)) {
             gss_release_buffer(&m2, &output);
             if (src != GSS_C_NO_NAME)
@@ -315,22 +431,30 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
             return first_st;
         }
     }
-    if (deleg != GSS_C_NO_CREDENTIAL) {
-        OM_uint32 m2;
-        gss_release_cred(&m2, &deleg);
-    }
     if (sspix_gss_failed(major)) {
         OM_uint32 m2;
+        if (deleg != GSS_C_NO_CREDENTIAL)
+            gss_release_cred(&m2, &deleg);
         gss_release_buffer(&m2, &output);
         if (src != GSS_C_NO_NAME)
             gss_release_name(&m2, &src);
-        st = sspix_gss_fail("accepting", major, minor, mech != GSS_C_NO_OID ? mech : sspix_package_mech(pkg));
-        /* NTLM's AUTHENTICATE message failed: gss-ntlmssp says EINVAL for a
-         * wrong password and "no credentials" for a user its users file lacks;
-         * Windows says SEC_E_LOGON_DENIED to both (and should not tell them
-         * apart). A malformed message stays SEC_E_INVALID_TOKEN. */
-        if (!first && (pkg->id == SSPIX_PKG_NTLM || sspix_mech_is_ntlm(c->mech) || sspix_mech_is_ntlm(mech)) &&
-            st != SEC_E_INVALID_TOKEN && st != SEC_E_INSUFFICIENT_MEMORY)
+        int ntlm = pkg->id == SSPIX_PKG_NTLM || c->ntlm_cred || c->ntlm_seen || sspix_mech_is_ntlm(c->mech) ||
+                   sspix_mech_is_ntlm(mech);
+        gss_OID shown = ntlm ? &sspix_oid_ntlm : mech != GSS_C_NO_OID ? mech : sspix_package_mech(pkg);
+        st = sspix_gss_fail("accepting", major, minor, shown);
+        /* NTLM's AUTHENTICATE message failed. gss-ntlmssp says EINVAL for a
+         * wrong password and ENOENT for a user its users file lacks; Windows
+         * says SEC_E_LOGON_DENIED to both (and does not tell them apart). A
+         * malformed message stays SEC_E_INVALID_TOKEN, and a users file that
+         * cannot be opened (ENOENT too, told apart by opening it) stays what
+         * it is: the operator's to fix, not the client's password. */
+        const char *gone = !first && ntlm ? users_file_unreadable(c, minor, shown) : NULL;
+        SECURITY_STATUS bound = bindings_failure(c, ntlm, major, minor, shown, st);
+        if (bound == SEC_E_BAD_BINDINGS)
+            st = bound;
+        else if (gone != NULL)
+            sspix_fail_more(st, "NTLM users file %s cannot be opened", gone);
+        else if (!first && ntlm && st != SEC_E_INVALID_TOKEN && st != SEC_E_INSUFFICIENT_MEMORY)
             st = sspix_fail_more(SEC_E_LOGON_DENIED, "NTLM logon failed: wrong password, or a user the users file "
                                                      "does not list");
         if (first)
@@ -342,11 +466,31 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
             gss_release_name(&minor, &c->peer);
         c->peer = src;
     }
+    if (deleg != GSS_C_NO_CREDENTIAL) {
+        if (c->deleg != GSS_C_NO_CREDENTIAL)
+            gss_release_cred(&minor, &c->deleg);
+        c->deleg = deleg;
+    }
     *ctx_p = c;
     sspix_handshake_note_output(c, output.value, output.length);
     if ((st = take_output(&output, leg)) != SEC_E_OK)
         return st;
     return finish_leg(c, major, ret_flags, lifetime, mech, leg);
+}
+
+SECURITY_STATUS sspix_gss_delegated_cred(void *p, const struct sspix_package *pkg, void **cred, TimeStamp *expiry)
+{
+    struct gss_ctx *c = p;
+    SECURITY_STATUS st;
+    if ((st = sspix_gss_ready(c)) != SEC_E_OK)
+        return st;
+    if (!c->server)
+        return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "only a server context can hold a delegated credential");
+    if (c->deleg == GSS_C_NO_CREDENTIAL)
+        return sspix_fail(SEC_E_NO_CREDENTIALS,
+                          "the client delegated no credential: it must ask for ISC_REQ_DELEGATE with a forwardable "
+                          "ticket (kinit -f), and the KDC must allow delegation to this service");
+    return sspix_gss_cred_from_tickets(pkg != NULL ? pkg : c->pkg, c->deleg, cred, expiry);
 }
 
 enum sspix_package_id sspix_gss_negotiated(void *p, int *complete)

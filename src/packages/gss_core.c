@@ -89,4 +89,6 @@ const struct sspix_package_ops sspix_gss_ops = {
     .local_name = sspix_gss_local_name,
     .export_ctx = sspix_ctx_export,
     .import_ctx = sspix_ctx_import,
+    .delegated_cred = sspix_gss_delegated_cred,
+    .copy_cred = sspix_gss_copy_cred,
 };

@@ -71,6 +71,10 @@ struct gss_cred {
      * gss-ntlmssp's defaults), so that no query has to ask gss-ntlmssp about
      * a nameless credential. */
     char *ntlm_name;
+    /* NTLM acceptor: the users file gss-ntlmssp reads at each logon (NULL:
+     * NTLM_USER_FILE or winbind), to tell a vanished file from an unknown
+     * user, which gss-ntlmssp reports alike (ENOENT). */
+    char *ntlm_users_file;
 };
 
 struct gss_ctx {
@@ -87,6 +91,15 @@ struct gss_ctx {
     int ntlm_cred;  /* Negotiate acceptor: accepting with gss_cred.ncred */
     int64_t start;  /* Unix seconds */
     int64_t expiry; /* Unix seconds, INT64_MAX for never */
+    /* NTLM acceptor: a copy of gss_cred.ntlm_users_file. */
+    char *ntlm_users_file;
+    /* Acceptor: the credential the client delegated (Kerberos: its
+     * forwarded TGT), kept for the context's lifetime. */
+    gss_cred_id_t deleg;
+    /* Channel bindings last given (has_cb), their bytes in cb_mem. */
+    int has_cb;
+    struct gss_channel_bindings_struct cb;
+    uint8_t *cb_mem;
     /* NTLM's handshake as the token checks saw it (ntlm.c): an NTLM message
      * went by, and the NegotiateFlags of the CHALLENGE sent or received. */
     int ntlm_seen;
@@ -164,12 +177,21 @@ OM_uint32 sspix_acquire_one(OM_uint32 *minor, gss_name_t name, gss_buffer_t pass
 SECURITY_STATUS sspix_check_keytab(const char *keytab_name, const char *principal);
 SECURITY_STATUS sspix_keytab_to_memory(struct gss_cred *c, const char *keytab_name, const char *principal);
 
+/* Delegation: an outbound credential of pkg from the Kerberos tickets of
+ * src (copied into a MEMORY ccache the new credential owns), the delegated
+ * credential of a server context, and a copy of a credential made so. */
+SECURITY_STATUS sspix_gss_cred_from_tickets(const struct sspix_package *pkg, gss_cred_id_t src, void **out,
+                                            TimeStamp *expiry);
+SECURITY_STATUS sspix_gss_delegated_cred(void *ctx, const struct sspix_package *pkg, void **cred, TimeStamp *expiry);
+SECURITY_STATUS sspix_gss_copy_cred(const struct sspix_package *pkg, void *cred, void **out, TimeStamp *expiry);
+
 /* ---- contexts (ctx.c, attrs.c) --------------------------------------------------- */
 
 SECURITY_STATUS sspix_gss_init(const struct sspix_package *pkg, void *cred, void **ctx, const char *target, ULONG req,
-                               const uint8_t *in, size_t in_len, struct sspix_leg *leg);
+                               const uint8_t *in, size_t in_len, const struct sspix_bindings *cb,
+                               struct sspix_leg *leg);
 SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred, void **ctx, ULONG req, const uint8_t *in,
-                                 size_t in_len, struct sspix_leg *leg);
+                                 size_t in_len, const struct sspix_bindings *cb, struct sspix_leg *leg);
 void sspix_gss_delete_ctx(void *ctx);
 enum sspix_package_id sspix_gss_negotiated(void *ctx, int *complete);
 SECURITY_STATUS sspix_gss_local_name(void *ctx, char **name);

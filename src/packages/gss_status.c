@@ -290,6 +290,26 @@ static SECURITY_STATUS map(OM_uint32 major, OM_uint32 minor, gss_OID mech, const
     return SEC_E_INTERNAL_ERROR;
 }
 
+int sspix_gss_minor_is(OM_uint32 minor, gss_OID mech, long code)
+{
+    char seen[512];
+    const char *base = error_message(code);
+    size_t n = base != NULL ? strlen(base) : 0;
+    if (minor == 0)
+        return 0;
+    if ((long)(int32_t)minor == code)
+        return 1;
+    /* Renumbered by the mechglue: the same text. */
+    minor_text(minor, mech, seen, sizeof(seen));
+    return n > 0 && strncmp(seen, base, n) == 0 && (seen[n] == '\0' || strncmp(seen + n, " (", 2) == 0);
+}
+
+int sspix_gss_minor_is_local(OM_uint32 minor, gss_OID mech)
+{
+    const struct minor_map *m = find_code(minor, mech);
+    return m != NULL && m->local;
+}
+
 SECURITY_STATUS sspix_gss_status(OM_uint32 major, OM_uint32 minor, gss_OID mech)
 {
     const char *hint;

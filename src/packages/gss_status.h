@@ -32,6 +32,14 @@ SECURITY_STATUS sspix_gss_fail(const char *what, OM_uint32 major, OM_uint32 mino
  * a bad or malformed token (any other failure) SEC_E_MESSAGE_ALTERED. */
 SECURITY_STATUS sspix_gss_message_fail(const char *what, OM_uint32 major, OM_uint32 minor, gss_OID mech);
 
+/* True when the minor code is this com_err / errno code, after undoing the
+ * mechglue's renumbering. */
+int sspix_gss_minor_is(OM_uint32 minor, gss_OID mech, long code);
+
+/* True when the minor code is a system error from a file or socket that
+ * could not be opened (ENOENT, EACCES, ...), as the table marks them. */
+int sspix_gss_minor_is_local(OM_uint32 minor, gss_OID mech);
+
 /* True when major is a failure, counting the token supplementary bits that
  * GSS_ERROR() ignores (replayed, old, out-of-order or missing tokens). */
 int sspix_gss_failed(OM_uint32 major);

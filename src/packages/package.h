@@ -37,6 +37,21 @@ struct sspix_leg {
     TimeStamp expiry;
 };
 
+/* Channel bindings from the caller's SECBUFFER_CHANNEL_BINDINGS (Windows'
+ * SEC_CHANNEL_BINDINGS: a header of types, lengths and offsets, then the
+ * bytes), as the dispatcher checked them: every range lies inside the
+ * buffer. The pointers borrow the caller's buffer for the call only. */
+struct sspix_bindings {
+    ULONG initiator_type;
+    const uint8_t *initiator;
+    size_t initiator_len;
+    ULONG acceptor_type;
+    const uint8_t *acceptor;
+    size_t acceptor_len;
+    const uint8_t *app;
+    size_t app_len;
+};
+
 /* clang-format 14 splits function-pointer members; keep this one by hand. */
 /* clang-format off */
 struct sspix_package_ops {
@@ -48,11 +63,15 @@ struct sspix_package_ops {
     SECURITY_STATUS (*query_cred)(void *cred, ULONG attr, void *buffer);
 
     /* One leg. *ctx is NULL on the first call and set by the package; on
-     * failure of the first call the package leaves it NULL (nothing to free). */
+     * failure of the first call the package leaves it NULL (nothing to free).
+     * cb: the leg's channel bindings, or NULL when the caller gave none (the
+     * package keeps the last ones given for the legs that follow). */
     SECURITY_STATUS (*init_ctx)(const struct sspix_package *pkg, void *cred, void **ctx, const char *target,
-                                ULONG req, const uint8_t *in, size_t in_len, struct sspix_leg *leg);
+                                ULONG req, const uint8_t *in, size_t in_len, const struct sspix_bindings *cb,
+                                struct sspix_leg *leg);
     SECURITY_STATUS (*accept_ctx)(const struct sspix_package *pkg, void *cred, void **ctx, ULONG req,
-                                  const uint8_t *in, size_t in_len, struct sspix_leg *leg);
+                                  const uint8_t *in, size_t in_len, const struct sspix_bindings *cb,
+                                  struct sspix_leg *leg);
     void (*delete_ctx)(void *ctx);
 
     /* Attributes other than PACKAGE_INFO / NEGOTIATION_INFO (the dispatcher's). */
@@ -75,6 +94,14 @@ struct sspix_package_ops {
     /* Rebuilds a context from export_ctx's blob, which comes from a caller
      * and is validated (bounds, versions) before use. */
     SECURITY_STATUS (*import_ctx)(const struct sspix_package *pkg, const uint8_t *blob, size_t len, void **ctx);
+
+    /* Delegation. A complete server context's delegated credential as a new
+     * outbound credential of pkg (NULL: the context's own package), which
+     * the caller frees with pkg's free_cred; SEC_E_NO_CREDENTIALS when the
+     * client delegated none. copy_cred: a new outbound credential of pkg
+     * with the tickets of cred, one that delegated_cred made for Kerberos. */
+    SECURITY_STATUS (*delegated_cred)(void *ctx, const struct sspix_package *pkg, void **cred, TimeStamp *expiry);
+    SECURITY_STATUS (*copy_cred)(const struct sspix_package *pkg, void *cred, void **out, TimeStamp *expiry);
 };
 /* clang-format on */
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "packages/ctx_blob.h"
 #include "packages/package.h"
 #include "sspi/errors.h"
@@ -151,11 +152,38 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(SEC_CHAR *pszPa
 
 /* ---- credentials --------------------------------------------------------- */
 
+/* Opens a handle for a credential the package made; frees it on failure. */
+static SECURITY_STATUS open_credential(const struct sspix_package *pkg, void *impl, const TimeStamp *expiry,
+                                       PCredHandle phCredential, PTimeStamp ptsExpiry)
+{
+    SECURITY_STATUS st;
+    struct sspix_credential *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        pkg->ops->free_cred(impl);
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    }
+    c->pkg = pkg;
+    c->impl = impl;
+    if ((st = sspix_handle_open(SSPIX_HANDLE_CRED, c, credential_destroy, phCredential)) != SEC_E_OK) {
+        credential_destroy(c);
+        return sspix_fail(st, "out of handles");
+    }
+    if (ptsExpiry != NULL)
+        *ptsExpiry = *expiry;
+    return SEC_E_OK;
+}
+
+/*
+ * deleg: the delegated credential of the client the calling thread
+ * impersonates (NULL when none). As on Windows, an outbound Kerberos or
+ * Negotiate credential asked for with no principal and no pAuthData is then
+ * the client's, not the process's.
+ */
 static SECURITY_STATUS SEC_ENTRY paused_AcquireCredentialsHandleA(SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage,
                                                                   ULONG fCredentialUse, void *pvLogonId,
                                                                   void *pAuthData, SEC_GET_KEY_FN pGetKeyFn,
                                                                   void *pvGetKeyArgument, PCredHandle phCredential,
-                                                                  PTimeStamp ptsExpiry)
+                                                                  PTimeStamp ptsExpiry, void *deleg)
 {
     const struct sspix_package *pkg;
     SECURITY_STATUS st;
@@ -169,6 +197,14 @@ static SECURITY_STATUS SEC_ENTRY paused_AcquireCredentialsHandleA(SEC_CHAR *pszP
         return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "pGetKeyFn is not supported (Windows' packages ignore it too)");
     if ((st = find_package(pszPackage, &pkg)) != SEC_E_OK)
         return st;
+    ULONG use = fCredentialUse & ~(ULONG)(SECPKG_CRED_AUTOLOGON_RESTRICTED | SECPKG_CRED_PROCESS_POLICY_ONLY);
+    if (deleg != NULL && use == SECPKG_CRED_OUTBOUND && pszPrincipal == NULL && pAuthData == NULL &&
+        pkg->id != SSPIX_PKG_NTLM && pkg->ops->copy_cred != NULL) {
+        void *impl = NULL;
+        if ((st = pkg->ops->copy_cred(pkg, deleg, &impl, &expiry)) != SEC_E_OK)
+            return st;
+        return open_credential(pkg, impl, &expiry, phCredential, ptsExpiry);
+    }
 
     struct sspix_credential *c = calloc(1, sizeof(*c));
     if (c == NULL)
@@ -308,6 +344,82 @@ static SECURITY_STATUS input_token(PSecBufferDesc in, const uint8_t **p, size_t 
     return SEC_E_OK;
 }
 
+/* One 32-bit field of a SEC_CHANNEL_BINDINGS header, in this machine's byte
+ * order (the structure is a C struct the caller filled in). */
+static int read_ulong(sspix_reader *r, ULONG *out)
+{
+    uint32_t v;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    int rc = sspix_reader_u32be(r, &v);
+#else
+    int rc = sspix_reader_u32le(r, &v);
+#endif
+    *out = v;
+    return rc;
+}
+
+/* The bytes [offset, offset + len) of the bindings buffer, which must lie
+ * inside it (after the header when not empty). */
+static SECURITY_STATUS binding_range(const SecBuffer *b, ULONG offset, ULONG len, const char *what, const uint8_t **out,
+                                     size_t *out_len)
+{
+    sspix_reader r;
+    *out = NULL;
+    *out_len = 0;
+    if (len == 0)
+        return SEC_E_OK;
+    sspix_reader_init(&r, b->pvBuffer, b->cbBuffer);
+    if (offset < sizeof(SEC_CHANNEL_BINDINGS) || sspix_reader_skip(&r, offset) != 0 ||
+        sspix_reader_bytes(&r, len, out) != 0)
+        return sspix_fail(SEC_E_BAD_BINDINGS,
+                          "the SEC_CHANNEL_BINDINGS %s (offset %u, %u bytes) is not inside the %u-byte "
+                          "SECBUFFER_CHANNEL_BINDINGS buffer after its header: offsets count from the start of the "
+                          "structure",
+                          what, (unsigned)offset, (unsigned)len, (unsigned)b->cbBuffer);
+    *out_len = len;
+    return SEC_E_OK;
+}
+
+/*
+ * The input's SECBUFFER_CHANNEL_BINDINGS, if any: Windows' SEC_CHANNEL_BINDINGS
+ * header (address types, and the length and offset of each part, offsets
+ * from the start of the structure) followed by the parts. *out is NULL when
+ * there is none (no such buffer, or an empty one).
+ */
+static SECURITY_STATUS input_bindings(PSecBufferDesc in, struct sspix_bindings *cb, const struct sspix_bindings **out)
+{
+    ULONG f[8];
+    sspix_reader r;
+    SECURITY_STATUS st;
+    *out = NULL;
+    SecBuffer *b = find_buffer(in, SECBUFFER_CHANNEL_BINDINGS);
+    if (b == NULL || b->cbBuffer == 0)
+        return SEC_E_OK;
+    if (b->pvBuffer == NULL)
+        return sspix_fail(SEC_E_BAD_BINDINGS, "the SECBUFFER_CHANNEL_BINDINGS buffer has a length but no memory");
+    if (b->cbBuffer > SSPIX_MAX_HANDSHAKE_TOKEN)
+        return sspix_fail(SEC_E_BAD_BINDINGS, "channel bindings of %u bytes exceed the %u-byte maximum",
+                          (unsigned)b->cbBuffer, SSPIX_MAX_HANDSHAKE_TOKEN);
+    sspix_reader_init(&r, b->pvBuffer, b->cbBuffer);
+    for (size_t i = 0; i < 8; i++)
+        if (read_ulong(&r, &f[i]) != 0)
+            return sspix_fail(SEC_E_BAD_BINDINGS,
+                              "the SECBUFFER_CHANNEL_BINDINGS buffer has %u bytes, less than a "
+                              "SEC_CHANNEL_BINDINGS header (%zu)",
+                              (unsigned)b->cbBuffer, sizeof(SEC_CHANNEL_BINDINGS));
+    /* dwInitiatorAddrType, cbInitiatorLength, dwInitiatorOffset, dwAcceptorAddrType, cbAcceptorLength,
+     * dwAcceptorOffset, cbApplicationDataLength, dwApplicationDataOffset */
+    memset(cb, 0, sizeof(*cb));
+    cb->initiator_type = f[0];
+    cb->acceptor_type = f[3];
+    if ((st = binding_range(b, f[2], f[1], "initiator address", &cb->initiator, &cb->initiator_len)) != SEC_E_OK ||
+        (st = binding_range(b, f[5], f[4], "acceptor address", &cb->acceptor, &cb->acceptor_len)) != SEC_E_OK ||
+        (st = binding_range(b, f[7], f[6], "application data", &cb->app, &cb->app_len)) != SEC_E_OK)
+        return st;
+    *out = cb;
+    return SEC_E_OK;
+}
+
 /* Before the package runs: a caller-supplied output buffer must exist. */
 static SECURITY_STATUS check_output(PSecBufferDesc out, int allocate)
 {
@@ -358,6 +470,8 @@ static SECURITY_STATUS handshake(int server, PCredHandle phCredential, PCtxtHand
     size_t in_len;
     int allocate = (fContextReq & (server ? ASC_REQ_ALLOCATE_MEMORY : ISC_REQ_ALLOCATE_MEMORY)) != 0;
     struct sspix_leg leg = {0};
+    struct sspix_bindings cb_storage;
+    const struct sspix_bindings *cb = NULL;
     SECURITY_STATUS st;
 
     if ((st = check_desc(pInput, "pInput", SEC_E_INVALID_TOKEN, 1)) != SEC_E_OK ||
@@ -377,7 +491,9 @@ static SECURITY_STATUS handshake(int server, PCredHandle phCredential, PCtxtHand
         st = sspix_fail(SEC_E_INVALID_PARAMETER, "phNewContext must not be NULL on the first call");
         goto out;
     }
-    if ((st = input_token(pInput, &in, &in_len)) != SEC_E_OK || (st = check_output(pOutput, allocate)) != SEC_E_OK)
+    if ((st = input_token(pInput, &in, &in_len)) != SEC_E_OK ||
+        (st = input_bindings(pInput, &cb_storage, &cb)) != SEC_E_OK ||
+        (st = check_output(pOutput, allocate)) != SEC_E_OK)
         goto out;
 
     const struct sspix_package *pkg = ctx ? ctx->pkg : cred->pkg;
@@ -389,9 +505,9 @@ static SECURITY_STATUS handshake(int server, PCredHandle phCredential, PCtxtHand
         goto out;
     }
     if (server)
-        st = pkg->ops->accept_ctx(pkg, cred_impl, &impl, fContextReq, in, in_len, &leg);
+        st = pkg->ops->accept_ctx(pkg, cred_impl, &impl, fContextReq, in, in_len, cb, &leg);
     else
-        st = pkg->ops->init_ctx(pkg, cred_impl, &impl, target, fContextReq, in, in_len, &leg);
+        st = pkg->ops->init_ctx(pkg, cred_impl, &impl, target, fContextReq, in, in_len, cb, &leg);
     if (ctx != NULL)
         ctx->impl = impl; /* unchanged by the package after the first leg, but keep it exact */
     if (!SEC_SUCCESS(st)) {
@@ -650,15 +766,26 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ImpersonateSecurityContext(PCtxtHandle ph
      * name is mapped with the process's own identity, which can read
      * krb5.conf and the keytab. */
     SECURITY_STATUS st = sspix_impersonate_revert();
+    void *deleg = NULL;
     if (st == SEC_E_OK)
         st = c->impl ? c->pkg->ops->local_name(c->impl, &account)
                      : sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");
+    /* The client's delegated credential goes with the impersonation (a copy:
+     * the context may be deleted first), for AcquireCredentialsHandle. */
+    if (st == SEC_E_OK && c->pkg->ops->delegated_cred != NULL) {
+        TimeStamp ignored;
+        char saved[1024];
+        sspix_error_save(saved, sizeof(saved));
+        if (c->pkg->ops->delegated_cred(c->impl, &sspix_package_kerberos, &deleg, &ignored) != SEC_E_OK)
+            deleg = NULL; /* none delegated, or unusable: impersonation goes on without */
+        sspix_error_restore(saved);
+    }
     context_leave(c, &ref);
     if (st != SEC_E_OK)
         return st == SEC_E_NO_CONTEXT || st == SEC_E_INSUFFICIENT_MEMORY || st == SEC_E_INTERNAL_ERROR
                    ? st
                    : SEC_E_NO_IMPERSONATION;
-    st = sspix_impersonate_as(account);
+    st = sspix_impersonate_as(account, deleg, sspix_package_kerberos.ops->free_cred);
     free(account);
     return st;
 }
@@ -692,6 +819,32 @@ static SECURITY_STATUS paused_sspix_query_local_name(PCtxtHandle phContext, char
         c->impl ? c->pkg->ops->local_name(c->impl, name) : sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");
     context_leave(c, &ref);
     return st;
+}
+
+static SECURITY_STATUS paused_sspix_query_delegated_credential(PCtxtHandle phContext, PCredHandle phCredential,
+                                                               PTimeStamp ptsExpiry)
+{
+    struct sspix_ref ref;
+    void *impl = NULL;
+    TimeStamp expiry;
+    sspix_error_enter("sspix_query_delegated_credential");
+    if (phCredential == NULL)
+        return sspix_fail(SEC_E_INVALID_PARAMETER, "phCredential must not be NULL");
+    struct sspix_context *c = context_enter(phContext, &ref);
+    if (c == NULL)
+        return BAD_CTX();
+    const struct sspix_package *pkg = c->pkg;
+    SECURITY_STATUS st;
+    if (c->impl == NULL)
+        st = sspix_fail(SEC_E_NO_CONTEXT, "the context has no state");
+    else if (c->pkg->ops->delegated_cred == NULL)
+        st = sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "%s has no delegation", c->pkg->name);
+    else
+        st = c->pkg->ops->delegated_cred(c->impl, NULL, &impl, &expiry);
+    context_leave(c, &ref);
+    if (st != SEC_E_OK)
+        return st;
+    return open_credential(pkg, impl, &expiry, phCredential, ptsExpiry);
 }
 
 SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QuerySecurityContextToken(PCtxtHandle phContext, void **Token)
@@ -880,8 +1033,13 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(SEC_CHAR *pszPr
                                                                  SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument,
                                                                  PCredHandle phCredential, PTimeStamp ptsExpiry)
 {
-    PAUSED(paused_AcquireCredentialsHandleA(pszPrincipal, pszPackage, fCredentialUse, pvLogonId, pAuthData, pGetKeyFn,
-                                            pvGetKeyArgument, phCredential, ptsExpiry));
+    struct sspix_impersonation_pause pause;
+    sspix_impersonate_pause(&pause);
+    SECURITY_STATUS st = paused_AcquireCredentialsHandleA(pszPrincipal, pszPackage, fCredentialUse, pvLogonId,
+                                                          pAuthData, pGetKeyFn, pvGetKeyArgument, phCredential,
+                                                          ptsExpiry, sspix_impersonate_paused_delegation(&pause));
+    sspix_impersonate_resume(&pause);
+    return st;
 }
 
 SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential)
@@ -930,6 +1088,12 @@ SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY QueryContextAttributesA(PCtxtHandle phCon
 SSPIX_EXPORT SECURITY_STATUS sspix_query_local_name(PCtxtHandle phContext, char **name)
 {
     PAUSED(paused_sspix_query_local_name(phContext, name));
+}
+
+SSPIX_EXPORT SECURITY_STATUS sspix_query_delegated_credential(PCtxtHandle phContext, PCredHandle phCredential,
+                                                              PTimeStamp ptsExpiry)
+{
+    PAUSED(paused_sspix_query_delegated_credential(phContext, phCredential, ptsExpiry));
 }
 
 SSPIX_EXPORT SECURITY_STATUS SEC_ENTRY ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags,

@@ -40,6 +40,8 @@ struct saved_identity {
     gid_t tgid;
     int tngroups;
     gid_t *tgroups;
+    void *deleg; /* the client's delegated credential, or NULL */
+    void (*deleg_free)(void *);
 };
 
 static pthread_key_t saved_key;
@@ -50,6 +52,8 @@ static void saved_free(void *p)
 {
     struct saved_identity *s = p;
     if (s != NULL) {
+        if (s->deleg != NULL)
+            s->deleg_free(s->deleg);
         free(s->groups);
         free(s->tgroups);
         free(s);
@@ -127,6 +131,12 @@ void sspix_impersonate_resume(struct sspix_impersonation_pause *p)
     p->saved = NULL;
 }
 
+void *sspix_impersonate_paused_delegation(const struct sspix_impersonation_pause *p)
+{
+    const struct saved_identity *s = p->saved;
+    return s != NULL ? s->deleg : NULL;
+}
+
 int sspix_impersonating(void)
 {
     pthread_once(&key_once, make_key);
@@ -151,7 +161,7 @@ SECURITY_STATUS sspix_impersonate_revert(void)
     return SEC_E_OK;
 }
 
-SECURITY_STATUS sspix_impersonate_as(const char *account)
+SECURITY_STATUS sspix_impersonate_as(const char *account, void *deleg, void (*deleg_free)(void *))
 {
     struct passwd pw, *pwp = NULL;
     char *buf = NULL;
@@ -162,11 +172,14 @@ SECURITY_STATUS sspix_impersonate_as(const char *account)
     int rc, ngroups;
 
     pthread_once(&key_once, make_key);
-    if (!key_ok)
-        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "no thread-specific storage for the saved identity");
     /* Impersonating again replaces the current impersonation, as on Windows. */
-    if ((st = sspix_impersonate_revert()) != SEC_E_OK)
+    st = key_ok ? sspix_impersonate_revert()
+                : sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "no thread-specific storage for the saved identity");
+    if (st != SEC_E_OK) {
+        if (deleg != NULL)
+            deleg_free(deleg);
         return st;
+    }
 
     if (bufsize < 1024 || bufsize > 1 << 20)
         bufsize = 16384;
@@ -212,6 +225,9 @@ SECURITY_STATUS sspix_impersonate_as(const char *account)
         st = sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
         goto out;
     }
+    s->deleg = deleg;
+    s->deleg_free = deleg_free;
+    deleg = NULL;
     /* getresuid/getgroups are plain system calls: they read this thread's ids. */
     uid_t ru, eu, su;
     gid_t rg, eg, sg;
@@ -265,6 +281,8 @@ SECURITY_STATUS sspix_impersonate_as(const char *account)
     s = NULL;
     st = SEC_E_OK;
 out:
+    if (deleg != NULL)
+        deleg_free(deleg);
     saved_free(s);
     free(groups);
     free(buf);
