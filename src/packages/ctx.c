@@ -124,6 +124,7 @@ void sspix_gss_delete_ctx(void *p)
         return;
     if (c->ctx != GSS_C_NO_CONTEXT)
         gss_delete_sec_context(&minor, &c->ctx, GSS_C_NO_BUFFER);
+    sspix_rfc4121_free(c->r4);
     if (c->target != GSS_C_NO_NAME)
         gss_release_name(&minor, &c->target);
     if (c->peer != GSS_C_NO_NAME)

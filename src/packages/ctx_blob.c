@@ -28,7 +28,7 @@
 #include "sspi/errors.h"
 
 #define BLOB_MAGIC   "SSPIXCTX"
-#define BLOB_VERSION 2u
+#define BLOB_VERSION 3u
 /* Key usage for the checksum: any value outside RFC 4120's and RFC 4121's. */
 #define BLOB_KEY_USAGE 0x53505843
 /* Imports remembered for replay detection. */
@@ -221,12 +221,14 @@ int sspix_ctx_blob_encode(sspix_writer *w, const struct sspix_ctx_blob *b)
     GUARD(sspix_writer_put_u8(w, b->mech_len));
     GUARD(sspix_writer_put_bytes(w, b->mech, b->mech_len));
     GUARD(sspix_writer_put_u32be(w, b->token_len));
-    return sspix_writer_put_bytes(w, b->token, b->token_len);
+    GUARD(sspix_writer_put_bytes(w, b->token, b->token_len));
+    GUARD(sspix_writer_put_u16be(w, b->protect_len));
+    return sspix_writer_put_bytes(w, b->protect, b->protect_len);
 }
 
 size_t sspix_ctx_blob_body_len(const struct sspix_ctx_blob *b)
 {
-    return SSPIX_CTX_BLOB_FIXED + b->mech_len + 4u + b->token_len;
+    return SSPIX_CTX_BLOB_FIXED + b->mech_len + 4u + b->token_len + 2u + b->protect_len;
 }
 
 #define BAD(why) sspix_fail(SEC_E_INVALID_TOKEN, "the packed context is malformed: %s", why)
@@ -266,6 +268,11 @@ SECURITY_STATUS sspix_ctx_blob_decode(const uint8_t *body, size_t len, struct ss
     if (sspix_reader_prefixed(&r, SSPIX_PREFIX_U32BE, SSPIX_CTX_BLOB_MAX_TOKEN, &out->token, &n) < 0 || n == 0)
         return BAD("bad context token length");
     out->token_len = (uint32_t)n;
+    if (sspix_reader_prefixed(&r, SSPIX_PREFIX_U16BE, SSPIX_CTX_BLOB_MAX_PROTECT, &out->protect, &n) < 0)
+        return BAD("bad protection state length");
+    out->protect_len = (uint16_t)n;
+    if (out->protect_len == 0)
+        out->protect = NULL;
     if (sspix_reader_left(&r) != 0)
         return BAD("trailing bytes");
     return SEC_E_OK;
@@ -319,6 +326,24 @@ SECURITY_STATUS sspix_ctx_export(void *p, uint8_t **blob, size_t *len)
     b.mech_len = (uint8_t)c->mech->length;
     b.token = tok.value;
     b.token_len = (uint32_t)tok.length;
+    /* Messages protected by rfc4121.c: its keys and sequence numbers, which
+     * the GSSAPI token (a copy made before the first message) lacks. */
+    uint8_t protect[SSPIX_CTX_BLOB_MAX_PROTECT];
+    if (c->r4 != NULL) {
+        sspix_writer pw;
+        sspix_writer_init_fixed(&pw, protect, sizeof(protect));
+        int prc = sspix_rfc4121_export(c->r4, &pw);
+        sspix_rfc4121_free(c->r4);
+        c->r4 = NULL;
+        if (prc < 0) {
+            explicit_bzero(protect, sizeof(protect));
+            explicit_bzero(tok.value, tok.length);
+            gss_release_buffer(&minor, &tok);
+            return sspix_fail(SEC_E_INTERNAL_ERROR, "serialising the context's message protection failed");
+        }
+        b.protect = protect;
+        b.protect_len = (uint16_t)sspix_writer_len(&pw);
+    }
 
     /* One exact allocation: no stray copies of the keys in freed memory. */
     size_t body = sspix_ctx_blob_body_len(&b), total = body + SSPIX_CTX_BLOB_MAC;
@@ -335,6 +360,7 @@ SECURITY_STATUS sspix_ctx_export(void *p, uint8_t **blob, size_t *len)
     }
     explicit_bzero(tok.value, tok.length);
     gss_release_buffer(&minor, &tok);
+    explicit_bzero(protect, sizeof(protect));
     if (st != SEC_E_OK) {
         if (out != NULL) {
             explicit_bzero(out, total);
@@ -454,7 +480,17 @@ SECURITY_STATUS sspix_ctx_import(const struct sspix_package *pkg, const uint8_t 
         return sspix_fail_more(st == SEC_E_INTERNAL_ERROR ? SEC_E_INVALID_TOKEN : st,
                                "GSSAPI refused a context it exported: another library version?");
     }
-    if ((st = rederive(c, &b)) != SEC_E_OK) {
+    if ((st = rederive(c, &b)) == SEC_E_OK && b.protect_len > 0) {
+        /* Its messages were protected by rfc4121.c: they go on there. */
+        sspix_reader pr;
+        const char *why = NULL;
+        sspix_reader_init(&pr, b.protect, b.protect_len);
+        if (sspix_mech_is_ntlm(c->mech) || sspix_rfc4121_import(&pr, &c->r4, &why) < 0 || sspix_reader_left(&pr) != 0)
+            st = sspix_fail(SEC_E_INVALID_TOKEN, "the packed context's message protection state is malformed%s%s",
+                            why != NULL && why[0] ? ": " : "", why != NULL ? why : "");
+    }
+    if (st != SEC_E_OK) {
+        sspix_rfc4121_free(c->r4);
         gss_delete_sec_context(&minor, &c->ctx, GSS_C_NO_BUFFER);
         free(c);
         return st;

@@ -12,10 +12,13 @@
  * refused before any byte of it is parsed or reaches GSSAPI.
  *
  * Layout, integers big-endian:
- *   "SSPIXCTX" | u32 version (2) | nonce[16] | u64 export time (Unix ns) |
+ *   "SSPIXCTX" | u32 version (3) | nonce[16] | u64 export time (Unix ns) |
  *   u32 package id | u32 role (0 client, 1 server) | i64 start | i64 expiry
  *   (Unix seconds) | u8 mech length (1..32) | mech OID | u32 token length
- *   (1..SSPIX_CTX_BLOB_MAX_TOKEN) | gss_export_sec_context's token | MAC[24]
+ *   (1..SSPIX_CTX_BLOB_MAX_TOKEN) | gss_export_sec_context's token |
+ *   u16 protection state length (0..SSPIX_CTX_BLOB_MAX_PROTECT) | the state
+ *   of a context whose messages rfc4121.c protects (sspix_rfc4121_export:
+ *   keys and sequence numbers, which the GSSAPI token then lacks) | MAC[24]
  *
  * Each nonce is imported at most once per process (a bounded set; a blob
  * older than every nonce the set still remembers is refused as unverifiable).
@@ -33,17 +36,19 @@
 #include "common/buf.h"
 #include "packages/package.h"
 
-#define SSPIX_CTX_BLOB_KEY_BYTES 32u
-#define SSPIX_CTX_BLOB_NONCE     16u
-#define SSPIX_CTX_BLOB_MAC       24u
-#define SSPIX_CTX_BLOB_MAX_TOKEN (64u * 1024u)
-#define SSPIX_CTX_BLOB_MAX_MECH  32u
+#define SSPIX_CTX_BLOB_KEY_BYTES   32u
+#define SSPIX_CTX_BLOB_NONCE       16u
+#define SSPIX_CTX_BLOB_MAC         24u
+#define SSPIX_CTX_BLOB_MAX_TOKEN   (64u * 1024u)
+#define SSPIX_CTX_BLOB_MAX_MECH    32u
+#define SSPIX_CTX_BLOB_MAX_PROTECT 256u
 /* Fixed part before the mech OID: magic, version, nonce, time, package, role, start, expiry, mech length. */
 #define SSPIX_CTX_BLOB_FIXED (8u + 4u + SSPIX_CTX_BLOB_NONCE + 8u + 4u + 4u + 8u + 8u + 1u)
 /* Smallest and largest whole blobs (with the MAC). */
-#define SSPIX_CTX_BLOB_MIN (SSPIX_CTX_BLOB_FIXED + 1u + 4u + 1u + SSPIX_CTX_BLOB_MAC)
+#define SSPIX_CTX_BLOB_MIN (SSPIX_CTX_BLOB_FIXED + 1u + 4u + 1u + 2u + SSPIX_CTX_BLOB_MAC)
 #define SSPIX_CTX_BLOB_MAX                                                                                             \
-    (SSPIX_CTX_BLOB_FIXED + SSPIX_CTX_BLOB_MAX_MECH + 4u + SSPIX_CTX_BLOB_MAX_TOKEN + SSPIX_CTX_BLOB_MAC)
+    (SSPIX_CTX_BLOB_FIXED + SSPIX_CTX_BLOB_MAX_MECH + 4u + SSPIX_CTX_BLOB_MAX_TOKEN + 2u +                             \
+     SSPIX_CTX_BLOB_MAX_PROTECT + SSPIX_CTX_BLOB_MAC)
 
 /* A decoded blob body; the pointers point into the decoded bytes. */
 struct sspix_ctx_blob {
@@ -57,6 +62,8 @@ struct sspix_ctx_blob {
     uint8_t mech_len;
     const uint8_t *token;
     uint32_t token_len;
+    const uint8_t *protect; /* rfc4121.c's state, or NULL with protect_len 0 */
+    uint16_t protect_len;
 };
 
 /* The package operations (sspix_package_ops.export_ctx / import_ctx). */

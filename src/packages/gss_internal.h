@@ -14,6 +14,7 @@
 #include "packages/gss_core.h"
 #include "packages/krb5_token.h"
 #include "packages/package.h"
+#include "packages/rfc4121.h"
 
 /* ---- mechanisms (static storage, mech.c) --------------------------------- */
 
@@ -110,6 +111,11 @@ struct gss_ctx {
     struct sspix_krb5_format krb5;
     /* Message protection, chosen once the mechanism is known (NULL before). */
     const struct sspix_protect_ops *protect;
+    /* Kerberos with an AES key: RFC 4121 on OpenSSL once adopted
+     * (protect_rfc4121.c); ctx then answers queries only. r4_declined: the
+     * context stays on MIT's per-message calls. */
+    struct sspix_rfc4121 *r4;
+    int r4_declined;
 };
 
 /* ---- message protection: one implementation per mechanism ----------------- */
@@ -142,6 +148,22 @@ SECURITY_STATUS sspix_gss_ready(struct gss_ctx *c);
 /* Kerberos: learn the per-message token format of an established context
  * (protect_krb5.c); quiet records no error. */
 SECURITY_STATUS sspix_krb5_learn_format(struct gss_ctx *c, int quiet);
+
+/* Kerberos per-message calls (protect_rfc4121.c): adopt an established AES
+ * context into rfc4121.c (a no-op when it does not apply); then the GSSAPI
+ * iov calls, answered by rfc4121.c for an adopted context and by MIT
+ * otherwise; and a failure's status and message, with rfc4121's reason. */
+SECURITY_STATUS sspix_krb5_adopt_rfc4121(struct gss_ctx *c);
+OM_uint32 sspix_krb5_wrap_iov_length(struct gss_ctx *c, OM_uint32 *minor, int conf, gss_iov_buffer_desc *iov, size_t n);
+OM_uint32 sspix_krb5_wrap_iov(struct gss_ctx *c, OM_uint32 *minor, int conf, gss_iov_buffer_desc *iov, size_t n);
+OM_uint32 sspix_krb5_unwrap_iov(struct gss_ctx *c, OM_uint32 *minor, int *conf, gss_qop_t *qop,
+                                gss_iov_buffer_desc *iov, size_t n);
+OM_uint32 sspix_krb5_get_mic_iov_length(struct gss_ctx *c, OM_uint32 *minor, gss_iov_buffer_desc *iov, size_t n);
+OM_uint32 sspix_krb5_get_mic_iov(struct gss_ctx *c, OM_uint32 *minor, gss_iov_buffer_desc *iov, size_t n);
+OM_uint32 sspix_krb5_verify_mic_iov(struct gss_ctx *c, OM_uint32 *minor, gss_qop_t *qop, gss_iov_buffer_desc *iov,
+                                    size_t n);
+SECURITY_STATUS sspix_krb5_call_fail(struct gss_ctx *c, const char *what, OM_uint32 major, OM_uint32 minor,
+                                     int message);
 
 /* ---- names (names.c) --------------------------------------------------------- */
 

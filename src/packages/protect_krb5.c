@@ -169,7 +169,8 @@ SECURITY_STATUS sspix_krb5_learn_format(struct gss_ctx *c, int quiet)
 
 static SECURITY_STATUS protect_prepare(struct gss_ctx *c)
 {
-    return sspix_krb5_learn_format(c, 0);
+    SECURITY_STATUS st = sspix_krb5_learn_format(c, 0);
+    return st == SEC_E_OK ? sspix_krb5_adopt_rfc4121(c) : st;
 }
 
 /* A token the checks refused: cut off (a STREAM to read more of), or not a
@@ -218,9 +219,9 @@ static SECURITY_STATUS protect_encrypt(struct gss_ctx *c, ULONG qop, PSecBufferD
                           "data: pass a SECBUFFER_PADDING buffer of cbBlockSize bytes (SECPKG_ATTR_SIZES) after the "
                           "SECBUFFER_DATA and send its cbBuffer bytes after the data",
                           sspix_krb5_enctype_name(c->krb5.enctype));
-    major = gss_wrap_iov_length(&minor, c->ctx, conf, GSS_C_QOP_DEFAULT, NULL, sizes, (int)n);
+    major = sspix_krb5_wrap_iov_length(c, &minor, conf, sizes, n);
     if (GSS_ERROR(major))
-        return sspix_gss_fail("EncryptMessage", major, minor, c->mech);
+        return sspix_krb5_call_fail(c, "EncryptMessage", major, minor, 0);
     if (sizes[header_at].buffer.length > iov[header_at].buffer.length)
         return sspix_fail(SEC_E_BUFFER_TOO_SMALL, "the SECBUFFER_TOKEN buffer has %zu bytes; %zu are needed",
                           iov[header_at].buffer.length, sizes[header_at].buffer.length);
@@ -232,9 +233,9 @@ static SECURITY_STATUS protect_encrypt(struct gss_ctx *c, ULONG qop, PSecBufferD
     }
     iov[header_at].buffer.length = sizes[header_at].buffer.length;
 
-    major = gss_wrap_iov(&minor, c->ctx, conf, GSS_C_QOP_DEFAULT, NULL, iov, (int)n);
+    major = sspix_krb5_wrap_iov(c, &minor, conf, iov, n);
     if (GSS_ERROR(major))
-        return sspix_gss_fail("EncryptMessage", major, minor, c->mech);
+        return sspix_krb5_call_fail(c, "EncryptMessage", major, minor, 0);
     for (size_t i = 0; i < n; i++)
         msg->pBuffers[map[i]].cbBuffer = (ULONG)iov[i].buffer.length;
     return SEC_E_OK;
@@ -318,9 +319,9 @@ static SECURITY_STATUS protect_decrypt(struct gss_ctx *c, PSecBufferDesc msg, UL
         return st;
     if ((st = check_decrypt_layout(c, iov, map, &n)) != SEC_E_OK)
         return st;
-    major = gss_unwrap_iov(&minor, c->ctx, &conf, &qop_state, iov, (int)n);
+    major = sspix_krb5_unwrap_iov(c, &minor, &conf, &qop_state, iov, n);
     if (sspix_gss_failed(major)) {
-        return sspix_gss_message_fail("DecryptMessage", major, minor, c->mech);
+        return sspix_krb5_call_fail(c, "DecryptMessage", major, minor, 1);
     }
     for (size_t i = 0; i < n; i++) {
         if (map[i] < 0)
@@ -356,16 +357,16 @@ static SECURITY_STATUS protect_sign(struct gss_ctx *c, PSecBufferDesc msg)
         return sspix_fail(SEC_E_INVALID_PARAMETER, "one SECBUFFER_TOKEN for the signature, not %zu", k.mic);
     gss_iov_buffer_desc sizes[SSPIX_MAX_IOV];
     memcpy(sizes, iov, n * sizeof(iov[0]));
-    major = gss_get_mic_iov_length(&minor, c->ctx, GSS_C_QOP_DEFAULT, sizes, (int)n);
+    major = sspix_krb5_get_mic_iov_length(c, &minor, sizes, n);
     if (GSS_ERROR(major))
-        return sspix_gss_fail("MakeSignature", major, minor, c->mech);
+        return sspix_krb5_call_fail(c, "MakeSignature", major, minor, 0);
     if (sizes[tok].buffer.length > iov[tok].buffer.length)
         return sspix_fail(SEC_E_BUFFER_TOO_SMALL, "the SECBUFFER_TOKEN buffer has %zu bytes; %zu are needed",
                           iov[tok].buffer.length, sizes[tok].buffer.length);
     iov[tok].buffer.length = sizes[tok].buffer.length;
-    major = gss_get_mic_iov(&minor, c->ctx, GSS_C_QOP_DEFAULT, iov, (int)n);
+    major = sspix_krb5_get_mic_iov(c, &minor, iov, n);
     if (GSS_ERROR(major))
-        return sspix_gss_fail("MakeSignature", major, minor, c->mech);
+        return sspix_krb5_call_fail(c, "MakeSignature", major, minor, 0);
     msg->pBuffers[map[tok]].cbBuffer = (ULONG)iov[tok].buffer.length;
     return SEC_E_OK;
 }
@@ -397,9 +398,9 @@ static SECURITY_STATUS protect_verify(struct gss_ctx *c, PSecBufferDesc msg, ULO
     int rc = sspix_krb5_check_mic(&c->krb5, m->buffer.value, m->buffer.length, why, sizeof(why));
     if (rc < 0)
         return token_fail(rc, why);
-    major = gss_verify_mic_iov(&minor, c->ctx, &qop_state, iov, (int)n);
+    major = sspix_krb5_verify_mic_iov(c, &minor, &qop_state, iov, n);
     if (sspix_gss_failed(major))
-        return sspix_gss_message_fail("VerifySignature", major, minor, c->mech);
+        return sspix_krb5_call_fail(c, "VerifySignature", major, minor, 1);
     if (qop != NULL)
         *qop = 0;
     return SEC_E_OK;

@@ -67,7 +67,8 @@ static void test_decoder(void)
     CHECK_EQ_INT(d.start, 10);
     CHECK_EQ_INT(d.expiry, 20);
     CHECK_EQ_INT(d.token_len, sizeof(token));
-    CHECK(d.token == buf + n - sizeof(token));
+    CHECK(d.token == buf + n - 2 - sizeof(token)); /* then the (empty) protection state's length */
+    CHECK(d.protect == NULL && d.protect_len == 0);
     for (size_t cut = 0; cut < n; cut++)
         CHECK_SEC(sspix_ctx_blob_decode(buf, cut, &d), SEC_E_INVALID_TOKEN);
     memcpy(bad, buf, n);
@@ -106,6 +107,17 @@ static void test_decoder(void)
     e.token_len = 0;
     CHECK_SEC(sspix_ctx_blob_decode(buf, encode(&e, buf, sizeof(buf)), &d), SEC_E_INVALID_TOKEN);
     CHECK_MSG("token");
+    /* rfc4121.c's state after the token: kept as given, bounded */
+    static const uint8_t state[3] = {7, 8, 9};
+    e = b;
+    e.protect = state;
+    e.protect_len = sizeof(state);
+    n = encode(&e, buf, sizeof(buf));
+    CHECK_SEC(sspix_ctx_blob_decode(buf, n, &d), SEC_E_OK);
+    CHECK(d.protect_len == sizeof(state) && d.protect == buf + n - sizeof(state));
+    buf[n - sizeof(state) - 2] = 0x01; /* 259 bytes claimed, 3 there */
+    CHECK_SEC(sspix_ctx_blob_decode(buf, n, &d), SEC_E_INVALID_TOKEN);
+    CHECK_MSG("protection state");
 }
 
 /* A genuine exported server context, decoded (body points into *blob). */
