@@ -20,6 +20,7 @@
  * `fuzz_config -gen=DIR` writes the seed corpus and exits.
  */
 #define _GNU_SOURCE /* memfd_create */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,14 @@ static int put_str(FILE *f, const char *key, const char *v)
         return 0;
     if (strlen(v) > ROUND_TRIP_MAX)
         return -1;
+    /* A quote that only blanks and a '#' follow would end the quoted value there: not representable. */
+    for (const char *q = strchr(v, '"'); q != NULL; q = strchr(q + 1, '"')) {
+        const char *r = q + 1;
+        while (isspace((unsigned char)*r))
+            r++;
+        if (*r == '#')
+            return -1;
+    }
     fprintf(f, "%s = \"%s\"\n", key, v);
     return 0;
 }

@@ -361,11 +361,16 @@ int sspix_svc_config_load(sspix_svc_config *c, const char *path, char *err, size
         while (*value == ' ' || *value == '\t')
             value++;
         if (*value == '"') {
-            char *close = strchr(value + 1, '"');
-            char *rest = close ? close + 1 : NULL;
-            while (rest != NULL && isspace((unsigned char)*rest))
-                rest++;
-            if (close == NULL || (*rest != '\0' && *rest != '#')) {
+            /* The closing quote is the first one that only blanks or a comment follow, so a value may
+             * hold quotes itself ("a"b" is a"b). */
+            char *close = value, *rest = NULL;
+            while ((close = strchr(close + 1, '"')) != NULL) {
+                for (rest = close + 1; isspace((unsigned char)*rest); rest++)
+                    ;
+                if (*rest == '\0' || *rest == '#')
+                    break;
+            }
+            if (close == NULL) {
                 snprintf(err, errlen,
                          "%s:%u: %s: a quoted value ends at its closing quote; only a # comment may "
                          "follow it",
