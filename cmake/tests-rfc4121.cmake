@@ -8,6 +8,9 @@ add_executable(test_rfc4121 ${PROJECT_SOURCE_DIR}/tests/unit/test_rfc4121.c ${PR
 target_include_directories(test_rfc4121 PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(test_rfc4121 PRIVATE sspix_common PkgConfig::GSSAPI PkgConfig::LIBCRYPTO)
 sspix_unit_test(unit.rfc4121 $<TARGET_FILE:test_rfc4121>)
+# Without the suite's suppressions: its libcrypto entry (for gss-ntlmssp's MD4) must not hide a leak of
+# rfc4121.c's own EVP objects, and this test loads no gss-ntlmssp.
+set_tests_properties(unit.rfc4121 PROPERTIES ENVIRONMENT "LSAN_OPTIONS=")
 
 if(EXISTS ${PROJECT_SOURCE_DIR}/tests/integration/test_rfc4121_mit.c)
   sspix_test_exe(test_rfc4121_mit tests/integration/test_rfc4121_mit.c src/packages/rfc4121.c)

@@ -375,30 +375,6 @@ SECURITY_STATUS sspix_ctx_export(void *p, uint8_t **blob, size_t *len)
 
 /* ---- import -------------------------------------------------------------------- */
 
-/* GSSAPI flags -> the ISC_RET_* / ASC_RET_* a complete context reports. */
-static const struct {
-    OM_uint32 gss;
-    ULONG isc, asc;
-} flag_map[] = {
-    {GSS_C_DELEG_FLAG, ISC_RET_DELEGATE, ASC_RET_DELEGATE},
-    {GSS_C_MUTUAL_FLAG, ISC_RET_MUTUAL_AUTH, ASC_RET_MUTUAL_AUTH},
-    {GSS_C_REPLAY_FLAG, ISC_RET_REPLAY_DETECT, ASC_RET_REPLAY_DETECT},
-    {GSS_C_SEQUENCE_FLAG, ISC_RET_SEQUENCE_DETECT, ASC_RET_SEQUENCE_DETECT},
-    {GSS_C_CONF_FLAG, ISC_RET_CONFIDENTIALITY, ASC_RET_CONFIDENTIALITY},
-    {GSS_C_INTEG_FLAG, ISC_RET_INTEGRITY, ASC_RET_INTEGRITY},
-    {GSS_C_DCE_STYLE, ISC_RET_USED_DCE_STYLE, ASC_RET_USED_DCE_STYLE},
-    {GSS_C_IDENTIFY_FLAG, ISC_RET_IDENTIFY, ASC_RET_IDENTIFY},
-};
-
-static ULONG attrs_from_gss(OM_uint32 flags, int server)
-{
-    ULONG a = 0;
-    for (size_t i = 0; i < sizeof(flag_map) / sizeof(flag_map[0]); i++)
-        if (flags & flag_map[i].gss)
-            a |= server ? flag_map[i].asc : flag_map[i].isc;
-    return a;
-}
-
 /* What GSSAPI says about the rebuilt context replaces what the blob said. */
 static SECURITY_STATUS rederive(struct gss_ctx *c, const struct sspix_ctx_blob *b)
 {
@@ -421,8 +397,11 @@ static SECURITY_STATUS rederive(struct gss_ctx *c, const struct sspix_ctx_blob *
     /* NTLM never authenticates the server, whatever gss-ntlmssp reports. */
     if (sspix_mech_is_ntlm(c->mech) || c->pkg->id == SSPIX_PKG_NTLM)
         flags &= ~(OM_uint32)GSS_C_MUTUAL_FLAG;
+    /* A delegated credential does not travel in the blob: the imported context has none to offer. */
+    if (c->server)
+        flags &= ~(OM_uint32)GSS_C_DELEG_FLAG;
     c->gss_flags = flags;
-    c->attrs = attrs_from_gss(flags, c->server);
+    c->attrs = sspix_gss_to_attrs(flags, c->server, 1);
     c->established = 1;
 
     int64_t gss_end;

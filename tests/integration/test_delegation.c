@@ -104,6 +104,29 @@ static void test_explicit(const char *pkg)
     t->FreeCredentialsHandle(&sa);
 }
 
+/* The delegated credential stays in the process: an exported and imported server context has none, and says so. */
+static void test_export(void)
+{
+    CredHandle cc, sa, d;
+    CtxtHandle imported;
+    struct hs hs;
+    SecBuffer packed = {0};
+    SecPkgContext_Flags flags;
+    to_a("Kerberos", ISC_REQ_DELEGATE, &hs, &cc, &sa);
+    CHECK(hs.server_attrs & ASC_RET_DELEGATE);
+    CHECK_SEC(t->ExportSecurityContext(&hs.server, 0, &packed, NULL), SEC_E_OK);
+    CHECK_SEC(t->ImportSecurityContext((SEC_CHAR *)"Kerberos", &packed, NULL, &imported), SEC_E_OK);
+    t->FreeContextBuffer(packed.pvBuffer);
+    CHECK_SEC(t->QueryContextAttributes(&imported, SECPKG_ATTR_FLAGS, &flags), SEC_E_OK);
+    CHECK(!(flags.Flags & ASC_RET_DELEGATE));
+    CHECK(flags.Flags & ASC_RET_MUTUAL_AUTH);
+    CHECK_SEC(sspix_query_delegated_credential(&imported, &d, NULL), SEC_E_NO_CREDENTIALS);
+    t->DeleteSecurityContext(&imported);
+    hs_free(t, &hs);
+    t->FreeCredentialsHandle(&cc);
+    t->FreeCredentialsHandle(&sa);
+}
+
 static void test_not_delegated(void)
 {
     CredHandle cc, sa, d;
@@ -187,6 +210,7 @@ int main(int argc, char **argv)
     if (all || strcmp(argv[1], "explicit") == 0) {
         test_explicit("Kerberos");
         test_explicit("Negotiate");
+        test_export();
     }
     if (all || strcmp(argv[1], "none") == 0) {
         test_not_delegated();
