@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client_load.c - the load generator; see client_load.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client_load.h - sspix-client's load generator: N conversations with at most
  * P in flight, on non-blocking sockets driven by libevent, one event base per

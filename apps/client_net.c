@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client_net.c - sockets for sspix-client; see client_net.h.
  */

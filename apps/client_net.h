@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client_net.h - sockets for sspix-client: name resolution, connecting with a
  * deadline, and a monotonic clock. The protocol lives in src/client/conv.h.

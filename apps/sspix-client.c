@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sspix-client - the client of Microsoft's SSPI sockets sample, on sspix.
  *

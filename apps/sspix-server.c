@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sspix-server - the seed's authenticated sockets service: every client is
  * authenticated with AcceptSecurityContext (Negotiate by default, mutual

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """bench.py BUILD_DIR OUT_MD - sspix against MIT's gss-sample peers, side by side in one run (issue 5 §2).
 
 Brings up its own throwaway realm, runs every figure, takes the realm down, and writes the results table to

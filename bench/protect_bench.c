@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * protect_bench.c - RFC 4121 message protection: src/packages/rfc4121.c vs
  * MIT's gss_*_iov in the same process, vs the OpenSSL floor (the same EVP

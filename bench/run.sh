@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/run.sh [BUILD_DIR] - build what the benchmarks need and regenerate bench/README.md (issue 5 §2).
 # Takes a few minutes on 2 cores; SSPIX_BENCH_QUICK=1 for a shorter smoke run. Needs krb5-gss-samples.
 set -eu

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sspix_bench - in-process figures for bench/run.sh: the SSPI table against raw
  * MIT GSSAPI in the same process, alternating rounds, medians.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # apps: sspix-client (options, output, exit codes, sockets and its load generator; the conversation itself is
 # the sspix_client library of cmake/client.cmake). The server's target lives in cmake/service.cmake.
 if(NOT TARGET PkgConfig::LIBEVENT_CORE)

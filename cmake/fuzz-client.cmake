@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libFuzzer target for sspix-client's side of the conversation: fuzz_client_conv (fuzz/fuzz_client_conv.c).
 # Included by the root CMakeLists.txt only with -DSSPIX_FUZZ=ON (fuzz-wire.cmake checks for clang and defines
 # sspix_wire_fuzzlib, which is linked here by name). The conversation (src/client/conv.c) is compiled again with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Deterministic libFuzzer targets: no KDC, no clock, no KRB5_* variables (the ctests unset them).
 #   fuzz_conn_fake  the server's connection state machine, both protocols, on the fake SSPI table
 #                   (fuzz/fuzz_conn_fake.c, tests/common/fake_sspi.c); fuzz_conn stays the realm-backed target

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libFuzzer target for ImportSecurityContextA and the packed-context format: fuzz_import (fuzz/fuzz_import.c).
 # Included by the root CMakeLists.txt only with -DSSPIX_FUZZ=ON; needs clang.
 # The whole library is compiled again with -fsanitize=fuzzer-no-link, so libFuzzer sees the coverage of the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libFuzzer target for message protection on established Kerberos contexts: fuzz_protect_krb5
 # (fuzz/fuzz_protect_krb5.c). Included by the root CMakeLists.txt only with -DSSPIX_FUZZ=ON.
 # The SSPI library (packages, dispatcher, common code) is compiled a second time with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libFuzzer targets for handshake tokens: fuzz_ntlm_msg and fuzz_spnego_tok (the pure NTLM and SPNEGO checks,
 # deterministic) and fuzz_handshake (AcceptSecurityContext / InitializeSecurityContext legs of the Negotiate,
 # Kerberos and NTLM packages, realm-backed). Included by the root CMakeLists.txt only with -DSSPIX_FUZZ=ON.

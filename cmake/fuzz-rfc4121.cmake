@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libFuzzer target for the RFC 4121 token parsers: fuzz_rfc4121 (fuzz/fuzz_rfc4121.c), on contexts
 # with fixed keys (no KDC). Included by the root CMakeLists.txt only with -DSSPIX_FUZZ=ON; needs clang.
 #

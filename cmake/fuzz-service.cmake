@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libFuzzer target for the server's per-connection state machine, both protocols: fuzz_conn (fuzz/fuzz_conn.c).
 # Included by the root CMakeLists.txt only with -DSSPIX_FUZZ=ON (fuzz-wire.cmake checks for clang). The state
 # machine is compiled again with -fsanitize=fuzzer-no-link so libFuzzer sees its coverage; the SSPI library is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libFuzzer target for the strict UTF conversion layer (src/common/utf.c) behind the wide (W) SSPI
 # functions: fuzz_utf. Included by the root CMakeLists.txt only with -DSSPIX_FUZZ=ON; needs clang.
 # The code under test is compiled a second time with -fsanitize=fuzzer-no-link, so libFuzzer sees its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libFuzzer targets for the wire codecs: fuzz_msframe, fuzz_gssframe, fuzz_protmsg.
 # Included by the root CMakeLists.txt only with -DSSPIX_FUZZ=ON; needs clang.
 #

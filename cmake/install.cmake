@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # make install PREFIX=...: the library (versioned soname), headers with the
 # Windows-named compat folder, pkg-config and CMake package files.
 include(CMakePackageConfigHelpers)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # service: the server engine (src/service/: per-connection state machine, libevent loops) and sspix-server.
 pkg_check_modules(LIBEVENT_CORE REQUIRED IMPORTED_TARGET libevent_core)
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The SSPI entry points against callers that get things wrong or lie: handshake descriptors, failed first legs,
 # ImportSecurityContextA on damaged, replayed and forged blobs (tests/integration/test_api_trust.c).
 sspix_test_exe(test_api_trust tests/integration/test_api_trust.c)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # sspix-client's trust tests (tests/e2e/client_trust.py): the KDC wait bounded by --timeout, the ticket before the
 # connection, no success-looking output for a refused NTLM logon, options and --version as sspix-server's.
 # Unit tests of the conversation (tests/unit/test_client_conv.c): canned server bytes through a scripted SSPI

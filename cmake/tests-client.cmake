@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # End-to-end tests of sspix-client (tests/e2e/client_test.py): the real client against a real sspix-server, or
 # against tests/e2e/client_fake_server.py for the servers it must refuse, with the throwaway KDC (realm fixture).
 

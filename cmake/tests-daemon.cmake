@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # sspix-server as a daemon: --daemon with relative paths, the pid file (no symlink followed, a live one refused,
 # a stale one replaced), -t running the start-up's checks and -T, log priorities and timestamps (stderr and
 # journald), and systemd: socket activation through systemd-socket-activate (127.0.0.1 and [::1]) and sd_notify

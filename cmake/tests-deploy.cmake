@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The deployment kit: systemd units, the sample configuration, the Debian packages.
 
 # systemd-analyze verify on the units, ExecStart pointed at the built server; skips (77) without

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The server's connection state machine (src/service/conn.c, proto_ms.c, proto_gss.c) on a deterministic fake
 # SSPI table (tests/common/fake_sspi.c): both protocols, limits, refusals and every outcome, with no KDC and no
 # clock, so unit.service.fake needs no realm fixture.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Environment faults (KDC unreachable, keytab gone or stale, SPN not in the
 # keytab, replay cache unusable, no descriptors) against the real realm, and
 # the per-thread error text.

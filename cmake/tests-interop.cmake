@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Interoperability with MIT's gss-sample peers (Debian krb5-gss-samples: /usr/bin/gss-server and gss-client):
 # MIT gss-client -> sspix-server --protocol gss-sample, sspix-client --protocol gss-sample -> MIT gss-server,
 # and both sspix programs in gss-sample mode. Against the realm fixture; see tests/interop/interop.py.

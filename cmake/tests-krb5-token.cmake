@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Kerberos per-message token validation (src/packages/krb5_token.c):
 #   unit.krb5_token             the validator alone, no KDC
 #   integration.hostile_krb5    hostile tokens and buffer layouts on real contexts (default realm)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Tests of the library's post-authentication surface (issue 4): message protection cross-checked against raw MIT
 # GSSAPI, the NTLM package, context export/import across processes, and per-thread impersonation.
 

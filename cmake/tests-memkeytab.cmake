@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY in the library (integration.memkeytab) and
 # the server that relies on it to drop root (e2e.server.privdrop).
 

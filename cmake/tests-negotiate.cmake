@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Negotiate and NTLM on the default path (raw NTLMSSP to Negotiate, NTLM logon failures, Negotiate's password
 # fallback to NTLM), channel bindings on every package, and Kerberos delegation onward to a second service.
 sspix_test_exe(test_negotiate_ntlm tests/integration/test_negotiate_ntlm.c)

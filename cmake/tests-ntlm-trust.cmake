@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Hostile NTLM and SPNEGO handshake tokens, and NTLM message protection against an independent implementation.
 #
 # unit.ntlm_msg / unit.spnego_tok: the pure token checks (src/packages/ntlm_msg.c, spnego_tok.c), compiled alone.

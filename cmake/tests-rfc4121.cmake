@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # RFC 4121 message protection on OpenSSL (src/packages/rfc4121.c):
 #   unit.rfc4121            n-fold, DK / RFC 8009 KDF and CTS test vectors; tokens between two ends with
 #                           fixed keys: layouts, token rules, sequence window, export/import (no KDC)

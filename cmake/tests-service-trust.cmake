@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The server under pressure: graceful SIGTERM with many live echo sessions, descriptor exhaustion, refusal
 # log lines and the per-address cap, slow message trickles, weak contexts (replay) and the replay-cache
 # start-up check. A real sspix-server against the realm fixture; see tests/e2e/server_trust.py.

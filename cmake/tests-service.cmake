@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Tests of the service: the state machine in-process (unit.service.*) and a real sspix-server
 # process driven by raw sockets and a good client (e2e.server.*), all against the realm fixture.
 

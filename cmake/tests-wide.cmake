@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The wide-character (W) API: the UTF conversion layer; the W functions against the realm in both wchar_t
 # widths (UTF-16 with -fshort-wchar, UTF-32 by default); a UNICODE Windows-style program built as C in both
 # widths and as C++; and the same program built against an installed tree with pkg-config alone.

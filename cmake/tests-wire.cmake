@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Unit tests of src/common/buf.c and src/wire/: one executable per module, each its own main().
 #
 # Every one is linked with tests/unit/test_wire_support.c: the CHECK helpers, and a counting allocator

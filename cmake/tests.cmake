@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The test suite: unit tests (no KDC), and tests against a real throwaway
 # MIT realm that a ctest fixture brings up once per run and always takes down.
 

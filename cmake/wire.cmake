@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # wire: framing codecs (pure functions over bounded buffers; no I/O, no GSSAPI).
 file(GLOB SSPIX_WIRE_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/wire/*.c)
 add_library(sspix_wire STATIC ${SSPIX_WIRE_SOURCES})

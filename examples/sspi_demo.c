@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sspi_demo.c - a client and a server context authenticating each other in
  * one process, written the way Windows SSPI code is written: SECURITY_WIN32,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_bytes.c - see fuzz_bytes.h. */
 #include "fuzz_bytes.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_bytes.h - what the realm-backed fuzz targets (fuzz_conn, fuzz_client_conv)
  * share to play the other side of a conversation: a growable byte buffer, the

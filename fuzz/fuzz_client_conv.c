@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_client_conv.c - libFuzzer target for sspix-client's conversation with
  * a hostile server: the bytes a server sends back, any split.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_config.c - libFuzzer target for sspix-server's config-file reader and
  * its setter: sspix_svc_config_load, sspix_svc_config_set,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_conn.c - libFuzzer target for the server's per-connection state
  * machine, its socket replaced by a buffer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_conn_fake.c - libFuzzer target for the server's per-connection state
  * machine on the deterministic fake SSPI table (tests/common/fake_sspi.h): no

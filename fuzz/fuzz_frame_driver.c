@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_frame_driver.c - the shared body of fuzz_msframe and fuzz_gssframe
  * (not a target by itself).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_gssframe.c - libFuzzer target for the MIT gss-sample framing
  * (u8 flags + u32 BE length + token).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_handshake.c - libFuzzer target for the handshake entry points that take
  * a peer's token: AcceptSecurityContext on its first and second legs and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_identity.c - libFuzzer target for the pAuthData forms of
  * AcquireCredentialsHandle: sspix_package_list_parse and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_import.c - libFuzzer target for ImportSecurityContextA and the packed
  * context format (src/packages/ctx_blob.c).

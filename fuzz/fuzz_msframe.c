@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_msframe.c - libFuzzer target for the Microsoft sample framing
  * (u32 LE length + token).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_ntlm_msg.c - libFuzzer target for the NTLM message checks
  * (src/packages/ntlm_msg.c: sspix_ntlm_msg_check, sspix_ntlm_msg_is_ntlm).

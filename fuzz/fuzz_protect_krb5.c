@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_protect_krb5.c - libFuzzer target for message protection on
  * established Kerberos contexts, with arbitrary SecBuffer layouts.

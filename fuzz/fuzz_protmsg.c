@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_protmsg.c - libFuzzer target for the post-authentication protected
  * message (u32 LE trailer length | trailer | data).

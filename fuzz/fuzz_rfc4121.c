@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_rfc4121.c - libFuzzer target for the RFC 4121 token parsers of
  * src/packages/rfc4121.c: sspix_rfc4121_unwrap (STREAM, and HEADER | DATA

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_spnego_tok.c - libFuzzer target for the SPNEGO token reader
  * (src/packages/spnego_tok.c: sspix_spnego_parse), and for the NTLM checks

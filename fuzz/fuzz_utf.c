@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_utf.c - libFuzzer target for the strict UTF conversion layer
  * (src/common/utf.c), the code every wide SSPI function's strings pass

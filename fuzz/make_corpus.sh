@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Writes the generated seeds into their committed corpora: fuzz_conn -gen=fuzz/corpus/conn and
 # fuzz_client_conv -gen=fuzz/corpus/client_conv (realm-backed), fuzz_conn_fake, fuzz_config and
 # fuzz_identity (deterministic, no realm) likewise.

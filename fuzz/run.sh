@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs one libFuzzer target on a throwaway copy of its committed corpus, so new
 # inputs never land in the committed one; crash artifacts go to ARTIFACT_PREFIX.
 #

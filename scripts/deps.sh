@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the Debian packages sspix needs to build, test and demo, if any is
 # missing. Needs root (apt-get); says so clearly otherwise.
 set -eu

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Run every fuzz.* ctest of a -DSSPIX_FUZZ=ON build and report, per target, what
 libFuzzer's -print_final_stats=1 says: executions, executions per second,
 coverage (cov: edges) and features (ft:), plus any crash and its reproducer.

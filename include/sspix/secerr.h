@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sspix/secerr.h - SSPI status codes with Windows' values (winerror.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sspix/sspi.h - Microsoft's SSPI (sspi.h) on POSIX.
  *

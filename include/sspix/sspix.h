@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sspix/sspix.h - what sspix adds to the SSPI API: diagnostics, time
  * conversion, and a way to name credential stores (keytab, ccache, replay

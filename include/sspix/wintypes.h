@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sspix/wintypes.h - the Win32 base types the SSPI declarations need.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client/conv.c - the sspix-client conversation: SSPI handshake, mutual
  * authentication check, greeting and echo, over the project's wire codecs.

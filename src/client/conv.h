@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client/conv.h - one sspix-client conversation as an I/O-free state machine.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * buf.h - the one bounded reader/writer every byte from the network or a
  * caller's token passes through (after s2n_stuffer and OpenSSH's sshbuf).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "common/guard.h"
 
 const char *sspix_err_str(int err)

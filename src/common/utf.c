@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * utf.c - strict UTF-8 <-> UTF-16 / UTF-32 (see utf.h).
  *

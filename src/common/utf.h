@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * utf.h - strict conversion between UTF-8 (the library's own encoding) and
  * the two widths a caller's wchar_t may have: UTF-16 (Windows' ABI,

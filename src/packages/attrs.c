@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * attrs.c - QueryContextAttributes for the GSSAPI-backed packages (the
  * dispatcher answers PACKAGE_INFO and NEGOTIATION_INFO itself).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cred.c - AcquireCredentialsHandle, FreeCredentialsHandle and
  * QueryCredentialsAttributes for the GSSAPI-backed packages.

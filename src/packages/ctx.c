@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctx.c - InitializeSecurityContext, AcceptSecurityContext and
  * DeleteSecurityContext over gss_init_sec_context / gss_accept_sec_context:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctx_blob.c - ExportSecurityContext / ImportSecurityContextA for the GSSAPI
  * packages: the authenticated blob of ctx_blob.h, its encoder and decoder,

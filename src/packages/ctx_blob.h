@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ctx_blob.h - the packed form of an exported context
  * (ExportSecurityContext / ImportSecurityContextA) and the package operations

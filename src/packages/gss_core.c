@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gss_core.c - the package operations the Negotiate, Kerberos and NTLM
  * packages share over MIT krb5 GSSAPI, and the message entry points, which

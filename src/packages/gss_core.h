@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gss_core.h - the GSSAPI implementation shared by the Negotiate, Kerberos
  * and NTLM packages, as the dispatcher's packages see it: the operations

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gss_internal.h - what the GSSAPI-backed package modules share: the
  * mechanism OIDs and sets, and the credential and context objects behind a

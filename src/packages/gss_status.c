@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gss_status.c - the one table from GSSAPI status to SSPI status.
  *

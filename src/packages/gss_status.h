@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gss_status.h - GSSAPI major/minor status -> SEC_E_* in one table, with the
  * GSSAPI text and a hint at the fix recorded as the thread's last error.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * identity.c - pAuthData forms of AcquireCredentialsHandle (see identity.h).
  *

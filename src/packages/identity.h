@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * identity.h - the caller's pAuthData for AcquireCredentialsHandle:
  * SEC_WINNT_AUTH_IDENTITY_A, its extended form SEC_WINNT_AUTH_IDENTITY_EXA,

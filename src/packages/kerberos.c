@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kerberos.c - the "Kerberos" package: the krb5 mechanism, directly.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * keytab.c - an acceptor's keytab, checked before GSSAPI is asked for a
  * credential (so a missing or unreadable file is reported as such), and

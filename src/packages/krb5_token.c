@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * krb5_token.c - validation of RFC 4121 and RFC 1964 / RFC 4757 per-message
  * tokens against the format of their context (see krb5_token.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * krb5_token.h - validation of Kerberos per-message tokens before GSSAPI
  * sees them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mech.c - the GSSAPI mechanisms the packages use, as static OIDs and sets.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * names.c - names between SSPI and GSSAPI: SPNs and principals for Kerberos
  * and SPNEGO, user and host-based names for gss-ntlmssp, display forms.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * negotiate.c - the "Negotiate" package: SPNEGO (RFC 4178) over MIT's
  * mechanism, negotiating Kerberos; as an acceptor it also takes a client that

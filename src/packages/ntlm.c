@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ntlm.c - the "NTLM" package: gss-ntlmssp through MIT's mechglue. Its
  * message protection is protect_ntlm.c; the checks its handshake tokens pass

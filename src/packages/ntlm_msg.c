@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ntlm_msg.c - NTLM NEGOTIATE / CHALLENGE / AUTHENTICATE checks; see
  * ntlm_msg.h for what is checked and why.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ntlm_msg.h - validation of NTLM handshake messages (MS-NLMP 2.2.1) before
  * gss-ntlmssp parses them.

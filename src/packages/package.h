@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * package.h - the provider interface between the SSPI dispatcher and a
  * security package (BearSSL-style vtable: one struct of function pointers per

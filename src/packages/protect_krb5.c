@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * protect_krb5.c - Kerberos message protection (Kerberos, and Kerberos inside
  * Negotiate): EncryptMessage/DecryptMessage over gss_wrap_iov/gss_unwrap_iov

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * protect_ntlm.c - NTLM message protection in Windows' layout, for the NTLM
  * package and for NTLM inside Negotiate.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * protect_rfc4121.c - Kerberos per-message calls on an established context,
  * by MIT's GSSAPI or by rfc4121.c (OpenSSL), whichever the context uses.

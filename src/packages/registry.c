@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * registry.c - the packages this build offers, in a fixed, immutable table.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rfc4121.c - RFC 4121 per-message tokens on OpenSSL 3 EVP. See rfc4121.h.
  *

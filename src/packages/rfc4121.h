@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rfc4121.h - RFC 4121 per-message tokens (wrap, unwrap, MIC, verify MIC)
  * for the AES Kerberos enctypes, on OpenSSL 3's EVP.

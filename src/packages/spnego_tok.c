@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spnego_tok.c - SPNEGO NegTokenInit / NegTokenResp reader; see spnego_tok.h.
  *

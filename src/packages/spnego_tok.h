@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spnego_tok.h - a bounded DER reader for SPNEGO handshake tokens (RFC 4178,
  * with Microsoft's NegTokenInit2 hints), enough to name the mechanisms and to

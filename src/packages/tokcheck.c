@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tokcheck.c - every handshake token from the peer, checked before
  * gss_init_sec_context / gss_accept_sec_context parse it: NTLM messages

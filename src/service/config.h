@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.h - sspix-server's settings: defaults, one setter shared by the
  * command line and the config file, and the config-file reader.

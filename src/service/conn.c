@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conn.c - the protocol-independent half of a server connection: the SSPI
  * calls (the seed's GenServerContext), the outcome bookkeeping and the log

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conn.h - one server connection as a state machine that does no I/O
  * (BearSSL style): the caller feeds it the bytes that arrived, sends the bytes

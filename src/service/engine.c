@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* accept4(2) */
 #define _GNU_SOURCE
 #include "service/engine.h"

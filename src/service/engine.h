@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * engine.h - the service's event loops: non-blocking sockets on libevent, one
  * event_base per thread, each thread with its own SO_REUSEPORT listener on the

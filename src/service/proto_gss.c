@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * proto_gss.c - MIT's gss-sample on the wire (krb5-gss-samples' gss-server
  * and gss-client; DESIGN.md §4), so that MIT's gss-client can use

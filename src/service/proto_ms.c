@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * proto_ms.c - the Microsoft SSPI sockets sample on the wire (DESIGN.md §4).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dispatch.c - the exported SSPI functions and InitSecurityInterfaceA's table.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dispatch_w.c - the wide (W) SSPI functions, for the width of wchar_t this
  * file is compiled with.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dispatch_w16.c - the UTF-16 W functions under Windows' names: dispatch_w.c
  * compiled with Windows' 16-bit wchar_t (the build gives this file

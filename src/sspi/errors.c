@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * errors.c - per-thread last-error text and SEC_* status names.
  */

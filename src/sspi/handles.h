@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * handles.h - the process-wide table behind CredHandle and CtxtHandle.
  *

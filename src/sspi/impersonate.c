@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * impersonate.c - ImpersonateSecurityContext's identity switch, per thread.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * impersonate.h - switch the calling thread (and only it) to a local account
  * and back. See impersonate.c for the mechanics.

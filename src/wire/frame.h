@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * frame.h - length-prefixed token framing for a byte stream: one incremental
  * decoder and one encoder, parameterised by the header layout.

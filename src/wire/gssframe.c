@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "wire/gssframe.h"
 
 void sspix_gssframe_decoder_init(sspix_framedec *d, uint32_t max)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gssframe.h - MIT gss-sample framing (krb5-gss-samples' gss-server and
  * gss-client), the reference peers for the "gss" protocol of the service.

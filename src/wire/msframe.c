@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "wire/msframe.h"
 
 void sspix_msframe_decoder_init(sspix_framedec *d, uint32_t max, bool allow_empty)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * msframe.h - Microsoft SSPI sockets sample framing.
  *

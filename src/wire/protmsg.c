@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "wire/protmsg.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * protmsg.h - the protected message the Microsoft sample exchanges after
  * authentication:

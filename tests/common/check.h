@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check.h - the test suite's assertions: print where and why, exit 1.
  * Each test file is its own program; it ends with CHECK_DONE() which prints

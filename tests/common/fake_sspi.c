@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fake_sspi.c - the deterministic SSPI function table of fake_sspi.h.
  *

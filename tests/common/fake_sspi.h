@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fake_sspi.h - a deterministic SecurityFunctionTableA for tests and fuzz
  * targets of code that reaches SSPI only through a function table (the

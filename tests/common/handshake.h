@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * handshake.h - drive a client and a server context to completion in one
  * process, through the SSPI function table, as two peers would over a wire.

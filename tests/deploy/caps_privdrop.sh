@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The capabilities sspix-server.service leaves the server (CapabilityBoundingSet=CAP_SETUID
 # CAP_SETGID CAP_NET_BIND_SERVICE, NoNewPrivileges=yes) are enough for everything it does as root:
 # bind a port below 1024, read a root-owned 0600 keytab, drop to another account (--user) and then

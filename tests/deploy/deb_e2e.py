@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """deb_e2e - build the Debian packages, unpack them into a throwaway root, run the unpacked
 sspix-server against the test realm and authenticate the unpacked sspix-client to it.
 

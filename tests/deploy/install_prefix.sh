@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make install's placement rules, installed under DESTDIR (nothing outside a temporary folder):
 # - a system prefix (/usr/local) gets programs without RUNPATH; any other prefix keeps
 #   $ORIGIN/../<libdir>, so its programs run from there (tests/install covers running them);

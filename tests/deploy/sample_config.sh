@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The sample /etc/sspix/sspix-server.conf lists every key the server reads (src/service/config.c's
 # key table), each once, and its lines with a value, uncommented, are a configuration that
 # `sspix-server -t` accepts (run with the test realm's keytab).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # systemd-analyze verify on the units as installed, with ExecStart= pointing at the server binary
 # given (verify checks that the program exists). Any message is a failure: verify exits 0 on
 # warnings such as an unknown directive. Skips (77) where systemd-analyze is missing.

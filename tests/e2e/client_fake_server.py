@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """client_fake_server.py - a server that cannot prove its identity, for sspix-client's tests.
 
 It speaks just enough of the Microsoft sample framing to look like a server: it

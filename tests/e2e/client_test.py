@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """client_test.py - end-to-end tests of sspix-client against a real sspix-server
 (or, for the refusal cases, tests/e2e/client_fake_server.py) and the throwaway KDC.
 

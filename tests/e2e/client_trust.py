@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """client_trust.py - what an operator must be able to trust about sspix-client, end to end.
 
     client_trust.py --client BIN --server BIN CASE

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """lib_server - start, watch and stop a real sspix-server for the e2e tests.
 
 Standard library only (run with /usr/bin/python3). Everything started here is

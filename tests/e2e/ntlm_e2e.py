@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """ntlm_e2e.py - sspix-server and sspix-client over NTLM (gss-ntlmssp), end to end.
 
     ntlm_e2e.py --client BIN --server BIN CASE

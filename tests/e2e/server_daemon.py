@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """server_daemon - sspix-server as a daemon: --daemon, the pid file, -t/-T, log priorities, systemd.
 
     server_daemon.py CASE SERVER_BINARY GOODCLIENT_BINARY

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """server_e2e - end-to-end tests of sspix-server against the throwaway realm.
 
     server_e2e.py CASE SERVER_BINARY GOODCLIENT_BINARY

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * server_goodclient.c - the well-behaved client of the sspix-server e2e tests:
  * blocking socket, the Microsoft sample's framing, InitializeSecurityContext

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * server_load.c - many authenticated echo sessions at once against
  * sspix-server (the Microsoft sample framing), driven step by step from the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """server_privdrop - sspix-server --user: start as root, drop to nobody.
 
     server_privdrop.py SERVER_BINARY GOODCLIENT_BINARY

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """server_trust - sspix-server under pressure, against the throwaway realm.
 
     server_trust.py CASE SERVER_BINARY GOODCLIENT_BINARY LOAD_BINARY

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """server_with_client - sspix-server driven by the project's sspix-client.
 
     server_with_client.py SERVER_BINARY CLIENT_BINARY

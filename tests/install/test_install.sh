@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the build tree into a temporary prefix, then compiles a program
 # written as Windows SSPI code (SECURITY_WIN32, <security.h>, the function
 # table) with nothing but `pkg-config --cflags --libs sspix`, and runs it

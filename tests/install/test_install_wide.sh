@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the build tree into a temporary prefix, then compiles the UNICODE
 # Windows-style program (tests/integration/wide_windows.c: TCHAR, TEXT(), the
 # generic names, <security.h>) with nothing but `pkg-config --cflags --libs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export_helper.c - the second process of test_export, started with exec():
  * an unrelated process, so it shares no export key with the exporter. It

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export_serve.h - the receiving side of test_export, shared by the exec'd
  * export_helper and the fork()ed child of test_export: imports the server

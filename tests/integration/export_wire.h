@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export_wire.h - the tiny framing test_export and export_helper use on their
  * Unix socket: u32 little-endian length, then the bytes. Lengths are bounded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_api_trust.c - the SSPI entry points against a caller that gets things
  * wrong or lies, with a real KDC:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_channel_bindings.c - SECBUFFER_CHANNEL_BINDINGS in the input of
  * InitializeSecurityContext / AcceptSecurityContext, in Windows' layout (a

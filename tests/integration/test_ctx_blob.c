@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ctx_blob.c - the packed-context format behind Export/Import
  * (src/packages/ctx_blob.c), below the MAC:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_delegation.c - Kerberos delegation used onward, as Windows does it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_export.c - ExportSecurityContext / ImportSecurityContextA across
  * processes. This process authenticates alice to host/localhost (both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_faults.c - environment faults against the real realm: each one must
  * come back as the SEC_E_* status Windows gives for the same situation, with

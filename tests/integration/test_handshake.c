@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_handshake.c - mutual authentication through the SSPI function table
  * against the throwaway KDC, for both packages: names, lifespan, session key,

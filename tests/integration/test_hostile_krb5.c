@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_hostile_krb5.c - hostile per-message tokens and buffer layouts on
  * established Kerberos contexts (sspix at both ends, a real KDC).

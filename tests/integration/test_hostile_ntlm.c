@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_hostile_ntlm.c - hostile NTLM and SPNEGO handshake tokens against the
  * NTLM and Negotiate packages, on both sides:

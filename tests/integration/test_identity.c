@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_identity.c - the pAuthData forms real SSPI code passes, and the
  * credential names it asks for.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_impersonate.c - ImpersonateSecurityContext / RevertSecurityContext for
  * real: alice@SSPIX.TEST maps to the local account nobody (the realm's

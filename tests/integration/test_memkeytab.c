@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_memkeytab.c - SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY: an acceptor credential
  * that read its keytab once keeps accepting after the file is gone (a server

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_negotiate_ntlm.c - Negotiate and NTLM on the default path, as Windows'
  * Negotiate behaves:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ntlm.c - the NTLM package (gss-ntlmssp) and NTLM inside Negotiate.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_protect.c - message protection (EncryptMessage, DecryptMessage,
  * MakeSignature, VerifySignature) cross-checked against an independent

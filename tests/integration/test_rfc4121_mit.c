@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_rfc4121_mit.c - RFC 4121 tokens of src/packages/rfc4121.c against MIT
  * GSSAPI on real contexts of the test realm.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_rfc4121_sspi.c - Kerberos message protection through the SSPI table
  * once rfc4121.c protects an AES context's messages: messages in both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_threads.c - independent contexts on many threads at once, sharing one
  * client and one server credential: every handshake succeeds, every message

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wide.c - the wide (W) API against the test realm, in the wchar_t
  * width this file is compiled with (built twice: -fshort-wchar for UTF-16,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Compiles the UNICODE Windows-style program as C++ against the build tree
 # (the headers as g++ sees them), in both wchar_t widths, and runs each.
 #   wide_cxx.sh SOURCE_DIR LIB_DIR "EXTRA_FLAGS"

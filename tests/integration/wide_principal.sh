@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Adds to the test realm the account the wide-character tests log on as: a
 # principal and a password beyond ASCII (UTF-8 on the command line, as MIT
 # stores names and derives keys from bytes). Run with the realm's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wide_windows.c - a client and a server written the way UNICODE Windows
  * code is written: TCHAR, TEXT(), the generic names (InitSecurityInterface,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs the UNICODE Windows-style program and checks what it printed:
 #   wide_windows.sh PROGRAM WANT_PACKAGE WANT_CLIENT PROGRAM-ARGS...
 # WANT_CLIENT is the client's name as the server must see it (UTF-8).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """interop - sspix against MIT's gss-sample peers (krb5-gss-samples), over the gss-sample protocol.
 
     interop.py CASE SSPIX_SERVER SSPIX_CLIENT

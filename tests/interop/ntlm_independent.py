@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """ntlm_independent.py - sspix's NTLM against an NTLM implementation that shares no code with it.
 
     ntlm_independent.py --peer PATH/ntlm_peer [--server PATH/sspix-server]

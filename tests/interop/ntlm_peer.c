@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ntlm_peer.c - an NTLM acceptor or initiator written against the public SSPI
  * API only, driven over stdin/stdout by tests/interop/ntlm_independent.py,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_api.c - the public SSPI surface without a KDC: Windows' sizes, layouts
  * and values; the function table; package enumeration; argument checking;

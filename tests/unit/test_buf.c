@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_buf.c - sspix_reader / sspix_writer (src/common/buf.c). */
 #include <stdint.h>
 #include <stdio.h>

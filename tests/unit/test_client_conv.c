@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_client_conv.c - the client's conversation (src/client/conv.h) driven
  * with canned server bytes.

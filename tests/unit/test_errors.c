@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_errors.c - the per-thread last-error text (sspi/errors.c) and the
  * GSSAPI status table (packages/gss_status.c), without a KDC: one call's

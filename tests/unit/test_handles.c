@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_handles.c - the handle table: live, freed, double-freed, made-up and
  * foreign handles; slot reuse does not revive stale handles; references keep

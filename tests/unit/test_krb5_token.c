@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_krb5_token.c - the Kerberos per-message token validator
  * (src/packages/krb5_token.c), without a KDC: tokens laid out by hand from

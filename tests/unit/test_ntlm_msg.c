@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ntlm_msg.c - the NTLM message checks (src/packages/ntlm_msg.c): the
  * messages gss-ntlmssp and Windows send pass; each field MS-NLMP constrains

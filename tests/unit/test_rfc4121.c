@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_rfc4121.c - RFC 4121 per-message tokens on OpenSSL (src/packages/
  * rfc4121.c) without a KDC: the n-fold vectors of RFC 3961 A.1, the derived

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_service_config.c - sspix-server's settings (src/service/config.c):
  * defaults, the setter's checks, the config file (duplicate keys, a byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_service_conn.c - the per-connection state machine (src/service/conn.c,
  * proto_ms.c) driven in-process: a client context made with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_service_fake.c - the server's connection state machine
  * (src/service/conn.c, proto_ms.c, proto_gss.c) on the deterministic fake

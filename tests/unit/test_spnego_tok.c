@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_spnego_tok.c - the SPNEGO token reader (src/packages/spnego_tok.c):
  * the tokens MIT and Windows send are read with their mechanism and inner

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sspi_names.c - the names of Windows' sspi.h that ported programs use,
  * as the compiler sees them. Built three ways: ANSI, UNICODE with a 16-bit

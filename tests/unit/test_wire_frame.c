@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wire_frame.c - the incremental frame decoder and encoder
  * (src/wire/frame.c), for both header kinds.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wire_gssframe.c - MIT gss-sample framing (src/wire/gssframe.c): flag
  * values, exact bytes, big-endian lengths, empty tokens. The decoder machinery

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wire_msframe.c - Microsoft sample framing (src/wire/msframe.c): the
  * exact bytes, little-endian lengths, and the allow_empty switch. The decoder

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wire_protmsg.c - the post-authentication protected message
  * (src/wire/protmsg.c): round trips, every truncation point, the trailer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wire_support.c - shared by the buf and wire unit tests (not a test
  * itself): the check helpers behind each test's CHECK / CHECK_RC macros, and

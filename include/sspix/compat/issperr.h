@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Windows-named entry point for the SSPI status codes (`#include
  * <issperr.h>`): the SEC_E_* / SEC_I_* values of <sspix/secerr.h>, and the

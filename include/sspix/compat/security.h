@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Windows-named entry point: `#include <security.h>` in ported code.
  * On Windows one of SECURITY_WIN32 / SECURITY_KERNEL / SECURITY_MAC selects
