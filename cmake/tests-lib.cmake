@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Tests of the library's post-authentication surface (issue 4): message protection cross-checked against raw MIT
+# Tests of the library's post-authentication surface: message protection cross-checked against raw MIT
 # GSSAPI, the NTLM package, context export/import across processes, and per-thread impersonation.
 
 sspix_test_exe(test_protect tests/integration/test_protect.c)

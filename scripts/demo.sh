@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# make demo: the seed's system on one machine. A throwaway MIT KDC on
+# make demo: the Microsoft sample's system on one machine. A throwaway MIT KDC on
 # loopback, sspix-server on a free port, and sspix-client authenticating to
 # it with Kerberos and with Negotiate (mutual authentication, then the
 # server's encrypted greeting). Everything started here is stopped by PID.

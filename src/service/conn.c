@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * conn.c - the protocol-independent half of a server connection: the SSPI
- * calls (the seed's GenServerContext), the outcome bookkeeping and the log
+ * calls (the Microsoft sample's GenServerContext), the outcome bookkeeping and the log
  * line. The wire format is in proto_*.c.
  */
 #include "service/conn.h"
@@ -388,7 +388,7 @@ int sspix_conn_accept(sspix_conn *c, const uint8_t *token, size_t len, void **ou
     *out = NULL;
     *out_len = 0;
     *done = false;
-    /* The seed loops for as long as the package says CONTINUE; a peer that
+    /* The Microsoft sample loops for as long as the package says CONTINUE; a peer that
      * keeps a handshake going forever is cut off here. */
     if (c->legs >= c->cred->limits.max_legs) {
         sspix_conn_fail(c, "max_legs", NULL);
@@ -411,7 +411,7 @@ int sspix_conn_accept(sspix_conn *c, const uint8_t *token, size_t len, void **ou
     }
     c->have_ctx = true;
 
-    /* Never with Kerberos or Negotiate, but the seed handles it, and so do we. */
+    /* Never with Kerberos or Negotiate, but the Microsoft sample handles it, and so do we. */
     if (st == SEC_I_COMPLETE_NEEDED || st == SEC_I_COMPLETE_AND_CONTINUE) {
         SECURITY_STATUS cst = t->CompleteAuthToken(&c->ctx, &outd);
         if (!SEC_SUCCESS(cst)) {
@@ -429,7 +429,7 @@ int sspix_conn_accept(sspix_conn *c, const uint8_t *token, size_t len, void **ou
         return 0;
 
     c->status = SEC_E_OK;
-    /* A bitwise test: the seed's `ContextAttributes && ASC_RET_MUTUAL_AUTH`
+    /* A bitwise test: the Microsoft sample's `ContextAttributes && ASC_RET_MUTUAL_AUTH`
      * is true for any nonzero attribute set. */
     c->mutual = (c->attrs & ASC_RET_MUTUAL_AUTH) != 0;
     int r = describe(c);

@@ -2,7 +2,7 @@
 /*
  * conn.h - one server connection as a state machine that does no I/O
  * (BearSSL style): the caller feeds it the bytes that arrived, sends the bytes
- * it hands back, and closes the socket when it says so. This is the seed's
+ * it hands back, and closes the socket when it says so. This is the Microsoft sample's
  * GetEntry state (new-conversation flag, context handle, legs so far, buffers)
  * plus the post-authentication modes; the event loop lives in engine.c.
  *
@@ -147,7 +147,7 @@ typedef struct sspix_conn {
     const struct sspix_proto_ops *proto;
     sspix_svc_cred *cred; /* one reference held */
     CtxtHandle ctx;
-    bool have_ctx;  /* !_fNewConversation of the seed */
+    bool have_ctx;  /* !_fNewConversation of the Microsoft sample */
     bool mutual;    /* ASC_RET_MUTUAL_AUTH was returned */
     uint8_t phase;  /* enum sspix_conn_phase */
     uint8_t pstate; /* the protocol's own sub-state (proto_*.c) */

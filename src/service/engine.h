@@ -2,7 +2,7 @@
 /*
  * engine.h - the service's event loops: non-blocking sockets on libevent, one
  * event_base per thread, each thread with its own SO_REUSEPORT listener on the
- * same address and its own connection table (the seed's GetEntry, keyed by
+ * same address and its own connection table (the Microsoft sample's GetEntry, keyed by
  * socket). Connections are sspix_conn state machines (conn.h); the engine only
  * moves bytes, runs the timers and writes the log line.
  *
