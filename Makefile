@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # sspix - the two commands of the README, and the developer targets around them.
 #   make demo    set up (packages, build, a throwaway KDC) and show a mutual authentication
 #   make check   set up and run every test (ctest)
@@ -30,8 +31,13 @@ check: build
 demo: build
 	@scripts/demo.sh $(BUILD)
 
-install: build
-	cmake --install $(BUILD) --prefix $(PREFIX)
+# A build of its own configured for PREFIX (GNUInstallDirs' multiarch libdir under /usr) and without
+# the test programs, so installing builds only what it installs.
+install: deps
+	cmake -S . -B $(BUILD)-install -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSPIX_BUILD_TESTS=OFF \
+	  -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
+	cmake --build $(BUILD)-install -j $(JOBS)
+	cmake --install $(BUILD)-install
 
 asan: deps
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DSSPIX_SANITIZE=ON $(CMAKE_ARGS)
@@ -86,7 +92,7 @@ bench: build
 	bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-valgrind $(BUILD)-fuzz $(BUILD)-clang $(BUILD)-analyze
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-valgrind $(BUILD)-fuzz $(BUILD)-clang $(BUILD)-analyze $(BUILD)-install $(BUILD)-deb
 
 # clang-format: rewrite, or check that nothing would change.
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')

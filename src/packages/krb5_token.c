@@ -263,7 +263,7 @@ static int cfx_wrap_split(const struct sspix_krb5_format *f, const uint8_t *hdr,
      * (EC filler, encrypted header copy, checksum) or, signed only, the
      * checksum, which EC then also counts. */
     size_t want_rrc = sealed ? ec + CFX_HEADER + f->cksum : f->cksum;
-    size_t want_len = CFX_HEADER + (sealed ? f->confounder : 0) + want_rrc;
+    size_t want_len = CFX_HEADER + (sealed ? (size_t)f->confounder : 0u) + want_rrc;
     if (!sealed && ec != f->cksum)
         return fail(SSPIX_ERR_INVALID, why, cap, "EC is %zu in a token without confidentiality; it must be %u", ec,
                     (unsigned)f->cksum);

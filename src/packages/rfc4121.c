@@ -127,7 +127,7 @@ static uint64_t get64(const uint8_t *p)
 static unsigned rotated_bit(const uint8_t *in, size_t nbits, size_t rot, size_t j)
 {
     size_t src = (j + nbits - rot % nbits) % nbits;
-    return (in[src / 8] >> (7 - src % 8)) & 1u;
+    return ((unsigned)in[src / 8] >> (7u - (unsigned)(src % 8))) & 1u;
 }
 
 void sspix_rfc4121_nfold(const uint8_t *in, size_t inlen, uint8_t *out, size_t outlen)

@@ -520,7 +520,8 @@ static void test_identity_refusals(void)
                                             &cc, NULL),
                   SEC_E_LOGON_DENIED, "'\xF0\x9F\x98\x80@SSPIX.TEST'");
 
-    /* A password credential stays outbound-only, whatever the width. */
+    /* A password credential stays outbound-only, whatever the width (and a refused call writes no handle). */
+    memset(&cc, 0, sizeof(cc));
     id = wide_identity(L"alice", L"SSPIX.TEST", L"x");
     CHECK_ERR(AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)L"Kerberos", SECPKG_CRED_INBOUND, NULL, &id, NULL, NULL, &cc,
                                         NULL),
