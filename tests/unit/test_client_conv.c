@@ -640,7 +640,8 @@ static void test_real_kerberos(void)
     const uint8_t *d;
     size_t n;
     sspix_client_conv_pending(&c, &d, &n);
-    CHECK(n > 4 && (size_t)((uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24) == n - 4);
+    CHECK(n > 4 &&
+          (size_t)((uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24) == n - 4);
 
     uint8_t out[65536];
     SecBuffer ib = {(ULONG)(n - 4), SECBUFFER_TOKEN, (void *)(d + 4)}, ob = {sizeof(out), SECBUFFER_TOKEN, out};
