@@ -244,6 +244,20 @@ static SECURITY_STATUS bindings_failure(struct gss_ctx *c, int ntlm, OM_uint32 m
                                "proxy or TLS terminator between them breaks the binding)");
 }
 
+/* Before GSSAPI parses the peer's token: the token checks, and the channel bindings kept on the
+ * context. On failure a context made by this first leg is deleted. */
+static SECURITY_STATUS check_leg_input(struct gss_ctx *c, int accept, int first, const uint8_t *in, size_t in_len,
+                                       const struct sspix_bindings *cb)
+{
+    SECURITY_STATUS st;
+    if ((st = sspix_handshake_check_input(c, accept, first, in, in_len)) != SEC_E_OK ||
+        (st = keep_bindings(c, cb)) != SEC_E_OK) {
+        if (first)
+            sspix_gss_delete_ctx(c);
+    }
+    return st;
+}
+
 SECURITY_STATUS sspix_gss_init(const struct sspix_package *pkg, void *cred_p, void **ctx_p, const char *target,
                                ULONG req, const uint8_t *in, size_t in_len, const struct sspix_bindings *cb,
                                struct sspix_leg *leg)
@@ -275,12 +289,8 @@ SECURITY_STATUS sspix_gss_init(const struct sspix_package *pkg, void *cred_p, vo
         return sspix_fail(SEC_E_OUT_OF_SEQUENCE, "the context is already complete");
     }
     /* The server's token is checked before GSSAPI parses it. */
-    if ((st = sspix_handshake_check_input(c, 0, first, in, in_len)) != SEC_E_OK ||
-        (st = keep_bindings(c, cb)) != SEC_E_OK) {
-        if (first)
-            sspix_gss_delete_ctx(c);
+    if ((st = check_leg_input(c, 0, first, in, in_len, cb)) != SEC_E_OK)
         return st;
-    }
 
     gss_buffer_desc input = {in_len, (void *)in};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
@@ -381,12 +391,8 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
         return sspix_fail(SEC_E_OUT_OF_SEQUENCE, "the context is already complete");
     }
     /* The client's token is checked before GSSAPI parses it. */
-    if ((st = sspix_handshake_check_input(c, 1, first, in, in_len)) != SEC_E_OK ||
-        (st = keep_bindings(c, cb)) != SEC_E_OK) {
-        if (first)
-            sspix_gss_delete_ctx(c);
+    if ((st = check_leg_input(c, 1, first, in, in_len, cb)) != SEC_E_OK)
         return st;
-    }
 
     gss_buffer_desc input = {in_len, (void *)in};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
