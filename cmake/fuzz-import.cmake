@@ -29,18 +29,10 @@ target_compile_options(fuzz_import PRIVATE -fsanitize=fuzzer ${SSPIX_IMPORT_FUZZ
 target_link_options(fuzz_import PRIVATE -fsanitize=fuzzer,address,undefined)
 
 if(SSPIX_BUILD_TESTS)
-  # A throwaway copy of the corpus, with the realm's environment; crash artifacts stay in the build directory.
-  # Leak detection is off: MIT krb5 keeps process-lifetime caches that LeakSanitizer would report on every exit.
-  set(SSPIX_IMPORT_FUZZ_RUN [=[
-. "$1/env" || exit 1
-d=$(mktemp -d) || exit 1
-cp -R "$2/." "$d/" && ASAN_OPTIONS=detect_leaks=0 "$3" -max_total_time="$5" -artifact_prefix="$4" -print_final_stats=1 "$d"
-rc=$?
-rm -rf "$d"
-exit $rc
-]=])
+  # fuzz/run.sh with the realm's environment: a throwaway copy of the corpus, crash artifacts in the
+  # build directory, no leak detection (MIT krb5 keeps process-lifetime caches).
   add_test(NAME fuzz.import
-           COMMAND sh -c "${SSPIX_IMPORT_FUZZ_RUN}" sh ${SSPIX_REALM_DIR} ${PROJECT_SOURCE_DIR}/fuzz/corpus/import
+           COMMAND sh ${PROJECT_SOURCE_DIR}/fuzz/run.sh ${SSPIX_REALM_DIR}/env ${PROJECT_SOURCE_DIR}/fuzz/corpus/import
                    $<TARGET_FILE:fuzz_import> ${CMAKE_BINARY_DIR}/fuzz-import- ${SSPIX_FUZZ_SECONDS})
   set_tests_properties(fuzz.import PROPERTIES LABELS fuzz TIMEOUT 600 FIXTURES_REQUIRED realm)
 endif()

@@ -30,20 +30,12 @@ target_compile_options(fuzz_protect_krb5 PRIVATE -fsanitize=fuzzer ${SSPIX_KRB5_
 target_link_options(fuzz_protect_krb5 PRIVATE -fsanitize=fuzzer,address,undefined)
 
 if(SSPIX_BUILD_TESTS)
-  # As fuzz.conn: a throwaway copy of the corpus, the realm's environment, crash artifacts in the
+  # fuzz/run.sh with the realm's environment: a throwaway copy of the corpus, crash artifacts in the
   # build directory, no leak detection (MIT krb5 keeps process-lifetime caches).
-  set(SSPIX_KRB5_FUZZ_RUN [=[
-. "$1/env" || exit 1
-d=$(mktemp -d) || exit 1
-cp -R "$2/." "$d/" && ASAN_OPTIONS=detect_leaks=0 "$3" -max_total_time="$5" -artifact_prefix="$4" -print_final_stats=1 "$d"
-rc=$?
-rm -rf "$d"
-exit $rc
-]=])
   # The realm with rc4svc (SSPIX_REALM_RC4=1, fixture realm_rc4 of tests-krb5-token.cmake) adds
   # the RFC 1964 / RFC 4757 contexts to the AES ones.
   add_test(NAME fuzz.protect_krb5
-           COMMAND sh -c "${SSPIX_KRB5_FUZZ_RUN}" sh ${SSPIX_RC4_REALM_DIR} ${PROJECT_SOURCE_DIR}/fuzz/corpus/protect_krb5
+           COMMAND sh ${PROJECT_SOURCE_DIR}/fuzz/run.sh ${SSPIX_RC4_REALM_DIR}/env ${PROJECT_SOURCE_DIR}/fuzz/corpus/protect_krb5
                    $<TARGET_FILE:fuzz_protect_krb5> ${CMAKE_BINARY_DIR}/fuzz-protect_krb5- ${SSPIX_FUZZ_SECONDS})
   set_tests_properties(fuzz.protect_krb5 PROPERTIES LABELS fuzz TIMEOUT 600 FIXTURES_REQUIRED realm_rc4)
 endif()

@@ -21,16 +21,6 @@ add_library(sspix_wire_fuzzlib STATIC ${SSPIX_WIRE_FUZZ_SOURCES} ${PROJECT_SOURC
 target_include_directories(sspix_wire_fuzzlib PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
 target_compile_options(sspix_wire_fuzzlib PRIVATE -fsanitize=fuzzer-no-link ${SSPIX_WIRE_FUZZ_SANITIZE})
 
-# Runs a target on a throwaway copy of its corpus, so new inputs never land in the committed one;
-# crash artifacts are kept in the build directory. Arguments: corpus dir, fuzzer, artifact prefix, seconds.
-set(SSPIX_WIRE_FUZZ_RUN [=[
-d=$(mktemp -d) || exit 1
-cp -R "$1/." "$d/" && "$2" -max_total_time="$4" -artifact_prefix="$3" -print_final_stats=1 "$d"
-rc=$?
-rm -rf "$d"
-exit $rc
-]=])
-
 foreach(target msframe gssframe protmsg)
   set(sources ${PROJECT_SOURCE_DIR}/fuzz/fuzz_${target}.c)
   if(target MATCHES "frame$")
@@ -42,8 +32,9 @@ foreach(target msframe gssframe protmsg)
   target_link_options(fuzz_${target} PRIVATE -fsanitize=fuzzer,address,undefined)
 
   if(SSPIX_BUILD_TESTS)
+    # fuzz/run.sh: a throwaway copy of the corpus, crash artifacts in the build directory, no realm.
     add_test(NAME fuzz.${target}
-             COMMAND sh -c "${SSPIX_WIRE_FUZZ_RUN}" sh ${PROJECT_SOURCE_DIR}/fuzz/corpus/${target}
+             COMMAND sh ${PROJECT_SOURCE_DIR}/fuzz/run.sh - ${PROJECT_SOURCE_DIR}/fuzz/corpus/${target}
                      $<TARGET_FILE:fuzz_${target}> ${CMAKE_BINARY_DIR}/fuzz-${target}- ${SSPIX_FUZZ_SECONDS})
     set_tests_properties(fuzz.${target} PROPERTIES LABELS fuzz TIMEOUT 600)
   endif()
