@@ -23,7 +23,7 @@
 #include "packages/gss_status.h"
 #include "sspi/errors.h"
 
-static SECURITY_STATUS require_established(const struct gss_ctx *c)
+static SECURITY_STATUS require_established(const struct sspix_gss_ctx *c)
 {
     if (!c->established)
         return sspix_fail(SEC_E_NO_CONTEXT, "the handshake is not complete yet");
@@ -32,7 +32,7 @@ static SECURITY_STATUS require_established(const struct gss_ctx *c)
 
 /* Header (with the rotated trailer, the Windows TOKEN layout) and padding of
  * an encrypted message, and the size of a MIC token. */
-static SECURITY_STATUS protection_sizes(struct gss_ctx *c, ULONG *header, ULONG *padding, ULONG *mic)
+static SECURITY_STATUS protection_sizes(struct sspix_gss_ctx *c, ULONG *header, ULONG *padding, ULONG *mic)
 {
     OM_uint32 major, minor;
     if (sspix_mech_is_ntlm(c->mech)) {
@@ -58,7 +58,7 @@ static SECURITY_STATUS protection_sizes(struct gss_ctx *c, ULONG *header, ULONG 
     return SEC_E_OK;
 }
 
-static SECURITY_STATUS query_names(struct gss_ctx *c, char **client, char **server)
+static SECURITY_STATUS query_names(struct sspix_gss_ctx *c, char **client, char **server)
 {
     OM_uint32 major, minor;
     gss_name_t src = GSS_C_NO_NAME, targ = GSS_C_NO_NAME;
@@ -125,7 +125,7 @@ static SECURITY_STATUS key_info_fill(SecPkgContext_KeyInfoA *k, ULONG bits, ULON
     return SEC_E_OK;
 }
 
-static SECURITY_STATUS query_key_info(struct gss_ctx *c, SecPkgContext_KeyInfoA *k)
+static SECURITY_STATUS query_key_info(struct sspix_gss_ctx *c, SecPkgContext_KeyInfoA *k)
 {
     static const uint8_t enctype_oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02, 0x04};
     gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
@@ -151,7 +151,7 @@ static SECURITY_STATUS query_key_info(struct gss_ctx *c, SecPkgContext_KeyInfoA 
 
 SECURITY_STATUS sspix_gss_query_ctx(void *p, ULONG attr, void *buffer)
 {
-    struct gss_ctx *c = p;
+    struct sspix_gss_ctx *c = p;
     OM_uint32 major, minor;
     SECURITY_STATUS st;
 

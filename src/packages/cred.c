@@ -42,7 +42,7 @@
  * MEMORY ccache, and the SPNEGO credential is acquired from that.
  */
 static OM_uint32 acquire_negotiate_password(OM_uint32 *minor, const char *principal, gss_name_t name,
-                                            gss_buffer_t password, struct gss_cred *c, gss_cred_id_t *out,
+                                            gss_buffer_t password, struct sspix_gss_cred *c, gss_cred_id_t *out,
                                             OM_uint32 *lifetime)
 {
     gss_cred_id_t kcred = GSS_C_NO_CREDENTIAL;
@@ -234,7 +234,7 @@ void sspix_describe_defaults(int initiate, const char *store_ccache, const char 
 
 void sspix_gss_free_cred(void *p)
 {
-    struct gss_cred *c = p;
+    struct sspix_gss_cred *c = p;
     OM_uint32 minor;
     if (c == NULL)
         return;
@@ -334,7 +334,7 @@ SECURITY_STATUS sspix_gss_acquire(const struct sspix_package *pkg, const char *p
         return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "a password credential can only be used outbound: an acceptor "
                                                       "needs a keytab (or, for NTLM, a users file)");
 
-    struct gss_cred *c = calloc(1, sizeof(*c));
+    struct sspix_gss_cred *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
     c->pkg = pkg;
@@ -568,7 +568,7 @@ static char *process_account_name(void)
 
 SECURITY_STATUS sspix_gss_query_cred(void *p, ULONG attr, void *buffer)
 {
-    struct gss_cred *c = p;
+    struct sspix_gss_cred *c = p;
     OM_uint32 major, minor;
     gss_name_t name = GSS_C_NO_NAME;
 
@@ -624,7 +624,7 @@ SECURITY_STATUS sspix_gss_cred_from_tickets(const struct sspix_package *pkg, gss
         return st;
     }
 
-    struct gss_cred *c = calloc(1, sizeof(*c));
+    struct sspix_gss_cred *c = calloc(1, sizeof(*c));
     if (c == NULL) {
         free(who);
         return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
@@ -671,7 +671,7 @@ SECURITY_STATUS sspix_gss_cred_from_tickets(const struct sspix_package *pkg, gss
 
 SECURITY_STATUS sspix_gss_copy_cred(const struct sspix_package *pkg, void *p, void **out, TimeStamp *expiry)
 {
-    struct gss_cred *src = p;
+    struct sspix_gss_cred *src = p;
     if (src == NULL || src->pkg->id != SSPIX_PKG_KERBEROS || src->cred == GSS_C_NO_CREDENTIAL)
         return sspix_fail(SEC_E_NO_CREDENTIALS, "no delegated Kerberos credential to copy");
     return sspix_gss_cred_from_tickets(pkg, src->cred, out, expiry);

@@ -119,7 +119,7 @@ ULONG sspix_gss_to_attrs(OM_uint32 g, int server, int complete)
 
 void sspix_gss_delete_ctx(void *p)
 {
-    struct gss_ctx *c = p;
+    struct sspix_gss_ctx *c = p;
     OM_uint32 minor;
     if (c == NULL)
         return;
@@ -158,7 +158,7 @@ static SECURITY_STATUS take_output(gss_buffer_t out, struct sspix_leg *leg)
 }
 
 /* Common end of a leg: status, attributes, expiry. */
-static SECURITY_STATUS finish_leg(struct gss_ctx *c, OM_uint32 major, OM_uint32 ret_flags, OM_uint32 lifetime,
+static SECURITY_STATUS finish_leg(struct sspix_gss_ctx *c, OM_uint32 major, OM_uint32 ret_flags, OM_uint32 lifetime,
                                   gss_OID mech, struct sspix_leg *leg)
 {
     int64_t now = (int64_t)time(NULL);
@@ -191,7 +191,7 @@ static SECURITY_STATUS finish_leg(struct gss_ctx *c, OM_uint32 major, OM_uint32 
 
 /* Keeps a copy of this leg's channel bindings (NULL: keep the last ones),
  * as GSSAPI takes them; GSSAPI sees them on every later leg too. */
-static SECURITY_STATUS keep_bindings(struct gss_ctx *c, const struct sspix_bindings *cb)
+static SECURITY_STATUS keep_bindings(struct sspix_gss_ctx *c, const struct sspix_bindings *cb)
 {
     if (cb == NULL)
         return SEC_E_OK;
@@ -219,7 +219,7 @@ static SECURITY_STATUS keep_bindings(struct gss_ctx *c, const struct sspix_bindi
     return SEC_E_OK;
 }
 
-static gss_channel_bindings_t bindings_of(struct gss_ctx *c)
+static gss_channel_bindings_t bindings_of(struct sspix_gss_ctx *c)
 {
     return c->has_cb ? &c->cb : GSS_C_NO_CHANNEL_BINDINGS;
 }
@@ -227,8 +227,8 @@ static gss_channel_bindings_t bindings_of(struct gss_ctx *c)
 /* A failed leg with channel bindings: what the caller should check. NTLM
  * (gss-ntlmssp) binds application data only, and reports a mismatch as a
  * defective token refused with EACCES. */
-static SECURITY_STATUS bindings_failure(struct gss_ctx *c, int ntlm, OM_uint32 major, OM_uint32 minor, gss_OID mech,
-                                        SECURITY_STATUS st)
+static SECURITY_STATUS bindings_failure(struct sspix_gss_ctx *c, int ntlm, OM_uint32 major, OM_uint32 minor,
+                                        gss_OID mech, SECURITY_STATUS st)
 {
     if (!c->has_cb)
         return st;
@@ -246,7 +246,7 @@ static SECURITY_STATUS bindings_failure(struct gss_ctx *c, int ntlm, OM_uint32 m
 
 /* Before GSSAPI parses the peer's token: the token checks, and the channel bindings kept on the
  * context. On failure a context made by this first leg is deleted. */
-static SECURITY_STATUS check_leg_input(struct gss_ctx *c, int accept, int first, const uint8_t *in, size_t in_len,
+static SECURITY_STATUS check_leg_input(struct sspix_gss_ctx *c, int accept, int first, const uint8_t *in, size_t in_len,
                                        const struct sspix_bindings *cb)
 {
     SECURITY_STATUS st;
@@ -262,8 +262,8 @@ SECURITY_STATUS sspix_gss_init(const struct sspix_package *pkg, void *cred_p, vo
                                ULONG req, const uint8_t *in, size_t in_len, const struct sspix_bindings *cb,
                                struct sspix_leg *leg)
 {
-    struct gss_cred *cred = cred_p;
-    struct gss_ctx *c = *ctx_p;
+    struct sspix_gss_cred *cred = cred_p;
+    struct sspix_gss_ctx *c = *ctx_p;
     int first = c == NULL;
     OM_uint32 major, minor, ret_flags = 0, lifetime = 0;
     gss_OID actual = GSS_C_NO_OID;
@@ -318,7 +318,7 @@ SECURITY_STATUS sspix_gss_init(const struct sspix_package *pkg, void *cred_p, vo
 /* After a failed NTLM logon: the users file, when it is the cause because it
  * cannot be opened (gss-ntlmssp reports that, and a user the file lacks, as
  * ENOENT alike); NULL otherwise. */
-static const char *users_file_unreadable(const struct gss_ctx *c, OM_uint32 minor, gss_OID mech)
+static const char *users_file_unreadable(const struct sspix_gss_ctx *c, OM_uint32 minor, gss_OID mech)
 {
     const char *file = c->ntlm_users_file ? c->ntlm_users_file : getenv("NTLM_USER_FILE");
     if (!sspix_gss_minor_is_local(minor, mech) || file == NULL)
@@ -361,8 +361,8 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
                                  const uint8_t *in, size_t in_len, const struct sspix_bindings *cb,
                                  struct sspix_leg *leg)
 {
-    struct gss_cred *cred = cred_p;
-    struct gss_ctx *c = *ctx_p;
+    struct sspix_gss_cred *cred = cred_p;
+    struct sspix_gss_ctx *c = *ctx_p;
     int first = c == NULL;
     OM_uint32 major, minor, ret_flags = 0, lifetime = 0;
     gss_OID mech = GSS_C_NO_OID;
@@ -397,7 +397,7 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
     gss_buffer_desc input = {in_len, (void *)in};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
     /* Negotiate with NTLM allowed has two acceptor credentials (see
-     * gss_cred.ncred): the first token's mechanism says which one the client
+     * sspix_gss_cred.ncred): the first token's mechanism says which one the client
      * wants. If a NegTokenInit's first choice is not NTLM and the Kerberos
      * credential finds no mechanism in it that it takes, the NTLM one gets
      * the same token (NTLM may be a later choice in mechTypes); the first
@@ -488,7 +488,7 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
 
 SECURITY_STATUS sspix_gss_delegated_cred(void *p, const struct sspix_package *pkg, void **cred, TimeStamp *expiry)
 {
-    struct gss_ctx *c = p;
+    struct sspix_gss_ctx *c = p;
     SECURITY_STATUS st;
     if ((st = sspix_gss_ready(c)) != SEC_E_OK)
         return st;
@@ -503,7 +503,7 @@ SECURITY_STATUS sspix_gss_delegated_cred(void *p, const struct sspix_package *pk
 
 enum sspix_package_id sspix_gss_negotiated(void *p, int *complete)
 {
-    struct gss_ctx *c = p;
+    struct sspix_gss_ctx *c = p;
     *complete = c->established;
     if (c->established && sspix_oid_is(c->mech, &sspix_oid_krb5))
         return SSPIX_PKG_KERBEROS;
@@ -516,7 +516,7 @@ enum sspix_package_id sspix_gss_negotiated(void *p, int *complete)
 
 SECURITY_STATUS sspix_gss_local_name(void *p, char **out)
 {
-    struct gss_ctx *c = p;
+    struct sspix_gss_ctx *c = p;
     OM_uint32 major, minor;
     gss_name_t src = GSS_C_NO_NAME;
     gss_buffer_desc local = GSS_C_EMPTY_BUFFER;

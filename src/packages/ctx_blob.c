@@ -290,7 +290,7 @@ static uint64_t now_ns(void)
 
 SECURITY_STATUS sspix_ctx_export(void *p, uint8_t **blob, size_t *len)
 {
-    struct gss_ctx *c = p;
+    struct sspix_gss_ctx *c = p;
     struct sspix_ctx_blob b = {0};
     OM_uint32 major, minor;
     gss_buffer_desc tok = GSS_C_EMPTY_BUFFER;
@@ -377,7 +377,7 @@ SECURITY_STATUS sspix_ctx_export(void *p, uint8_t **blob, size_t *len)
 /* ---- import -------------------------------------------------------------------- */
 
 /* What GSSAPI says about the rebuilt context replaces what the blob said. */
-static SECURITY_STATUS rederive(struct gss_ctx *c, const struct sspix_ctx_blob *b)
+static SECURITY_STATUS rederive(struct sspix_gss_ctx *c, const struct sspix_ctx_blob *b)
 {
     OM_uint32 major, minor, lifetime = 0, flags = 0;
     gss_OID actual = GSS_C_NO_OID;
@@ -447,7 +447,7 @@ SECURITY_STATUS sspix_ctx_import(const struct sspix_package *pkg, const uint8_t 
     if ((st = remember_import(&b)) != SEC_E_OK)
         return st;
 
-    struct gss_ctx *c = calloc(1, sizeof(*c));
+    struct sspix_gss_ctx *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
     c->pkg = pkg;

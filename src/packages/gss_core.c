@@ -25,7 +25,7 @@ const struct sspix_protect_ops *sspix_protect_for(gss_OID mech)
     return sspix_mech_is_ntlm(mech) ? &sspix_protect_ntlm : &sspix_protect_krb5;
 }
 
-SECURITY_STATUS sspix_gss_ready(struct gss_ctx *c)
+SECURITY_STATUS sspix_gss_ready(struct sspix_gss_ctx *c)
 {
     if (c->exported)
         return sspix_fail(SEC_E_NO_CONTEXT, "the context was exported (ExportSecurityContext): use the imported "
@@ -40,7 +40,7 @@ SECURITY_STATUS sspix_gss_ready(struct gss_ctx *c)
 
 static SECURITY_STATUS core_encrypt(void *p, ULONG qop, PSecBufferDesc msg, ULONG seqno)
 {
-    struct gss_ctx *c = p;
+    struct sspix_gss_ctx *c = p;
     SECURITY_STATUS st = sspix_gss_ready(c);
     (void)seqno;
     return st != SEC_E_OK ? st : c->protect->encrypt(c, qop, msg);
@@ -48,7 +48,7 @@ static SECURITY_STATUS core_encrypt(void *p, ULONG qop, PSecBufferDesc msg, ULON
 
 static SECURITY_STATUS core_decrypt(void *p, PSecBufferDesc msg, ULONG seqno, ULONG *qop)
 {
-    struct gss_ctx *c = p;
+    struct sspix_gss_ctx *c = p;
     SECURITY_STATUS st = sspix_gss_ready(c);
     (void)seqno;
     return st != SEC_E_OK ? st : c->protect->decrypt(c, msg, qop);
@@ -56,7 +56,7 @@ static SECURITY_STATUS core_decrypt(void *p, PSecBufferDesc msg, ULONG seqno, UL
 
 static SECURITY_STATUS core_sign(void *p, ULONG qop, PSecBufferDesc msg, ULONG seqno)
 {
-    struct gss_ctx *c = p;
+    struct sspix_gss_ctx *c = p;
     SECURITY_STATUS st = sspix_gss_ready(c);
     (void)seqno;
     if (st != SEC_E_OK)
@@ -68,7 +68,7 @@ static SECURITY_STATUS core_sign(void *p, ULONG qop, PSecBufferDesc msg, ULONG s
 
 static SECURITY_STATUS core_verify(void *p, PSecBufferDesc msg, ULONG seqno, ULONG *qop)
 {
-    struct gss_ctx *c = p;
+    struct sspix_gss_ctx *c = p;
     SECURITY_STATUS st = sspix_gss_ready(c);
     (void)seqno;
     return st != SEC_E_OK ? st : c->protect->verify(c, msg, qop);

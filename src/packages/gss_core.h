@@ -26,10 +26,11 @@ extern const struct sspix_package_ops sspix_gss_ops;
  * c is the context of this leg (new on the first one, `first` nonzero);
  * accept says which side. Returns SEC_E_OK or SEC_E_INVALID_TOKEN with a
  * message naming the field. Kerberos tokens are not looked at here. */
-struct gss_ctx;
-SECURITY_STATUS sspix_handshake_check_input(struct gss_ctx *c, int accept, int first, const uint8_t *in, size_t in_len);
+struct sspix_gss_ctx;
+SECURITY_STATUS sspix_handshake_check_input(struct sspix_gss_ctx *c, int accept, int first, const uint8_t *in,
+                                            size_t in_len);
 /* After a successful leg: note what the output token says that a later
  * input check needs (the acceptor's CHALLENGE flags). */
-void sspix_handshake_note_output(struct gss_ctx *c, const uint8_t *out, size_t out_len);
+void sspix_handshake_note_output(struct sspix_gss_ctx *c, const uint8_t *out, size_t out_len);
 
 #endif

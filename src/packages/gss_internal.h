@@ -47,7 +47,7 @@ gss_OID sspix_known_mech(const uint8_t *p, size_t n);
 
 /* ---- objects ------------------------------------------------------------- */
 
-struct gss_cred {
+struct sspix_gss_cred {
     const struct sspix_package *pkg;
     gss_cred_id_t cred;
     ULONG use;
@@ -79,7 +79,7 @@ struct gss_cred {
     char *ntlm_users_file;
 };
 
-struct gss_ctx {
+struct sspix_gss_ctx {
     const struct sspix_package *pkg;
     gss_ctx_id_t ctx;
     gss_name_t target;   /* initiator: the imported target name */
@@ -90,10 +90,10 @@ struct gss_ctx {
     int server;
     int established;
     int exported;   /* handed to ExportSecurityContext: unusable here */
-    int ntlm_cred;  /* Negotiate acceptor: accepting with gss_cred.ncred */
+    int ntlm_cred;  /* Negotiate acceptor: accepting with sspix_gss_cred.ncred */
     int64_t start;  /* Unix seconds */
     int64_t expiry; /* Unix seconds, INT64_MAX for never */
-    /* NTLM acceptor: a copy of gss_cred.ntlm_users_file. */
+    /* NTLM acceptor: a copy of sspix_gss_cred.ntlm_users_file. */
     char *ntlm_users_file;
     /* Acceptor: the credential the client delegated (Kerberos: its
      * forwarded TGT), kept for the context's lifetime. */
@@ -129,11 +129,11 @@ struct gss_ctx {
  * and may cache what it learns in c.
  */
 struct sspix_protect_ops {
-    SECURITY_STATUS (*prepare)(struct gss_ctx *c);
-    SECURITY_STATUS (*encrypt)(struct gss_ctx *c, ULONG qop, PSecBufferDesc msg);
-    SECURITY_STATUS (*decrypt)(struct gss_ctx *c, PSecBufferDesc msg, ULONG *qop);
-    SECURITY_STATUS (*sign)(struct gss_ctx *c, PSecBufferDesc msg);
-    SECURITY_STATUS (*verify)(struct gss_ctx *c, PSecBufferDesc msg, ULONG *qop);
+    SECURITY_STATUS (*prepare)(struct sspix_gss_ctx *c);
+    SECURITY_STATUS (*encrypt)(struct sspix_gss_ctx *c, ULONG qop, PSecBufferDesc msg);
+    SECURITY_STATUS (*decrypt)(struct sspix_gss_ctx *c, PSecBufferDesc msg, ULONG *qop);
+    SECURITY_STATUS (*sign)(struct sspix_gss_ctx *c, PSecBufferDesc msg);
+    SECURITY_STATUS (*verify)(struct sspix_gss_ctx *c, PSecBufferDesc msg, ULONG *qop);
 };
 
 extern const struct sspix_protect_ops sspix_protect_krb5; /* protect_krb5.c */
@@ -144,26 +144,27 @@ const struct sspix_protect_ops *sspix_protect_for(gss_OID mech);
 
 /* An established, not exported context with its protection chosen, or the
  * failure (SEC_E_NO_CONTEXT) with a message (gss_core.c). */
-SECURITY_STATUS sspix_gss_ready(struct gss_ctx *c);
+SECURITY_STATUS sspix_gss_ready(struct sspix_gss_ctx *c);
 
 /* Kerberos: learn the per-message token format of an established context
  * (protect_krb5.c); quiet records no error. */
-SECURITY_STATUS sspix_krb5_learn_format(struct gss_ctx *c, int quiet);
+SECURITY_STATUS sspix_krb5_learn_format(struct sspix_gss_ctx *c, int quiet);
 
 /* Kerberos per-message calls (protect_rfc4121.c): adopt an established AES
  * context into rfc4121.c (a no-op when it does not apply); then the GSSAPI
  * iov calls, answered by rfc4121.c for an adopted context and by MIT
  * otherwise; and a failure's status and message, with rfc4121's reason. */
-SECURITY_STATUS sspix_krb5_adopt_rfc4121(struct gss_ctx *c);
-OM_uint32 sspix_krb5_wrap_iov_length(struct gss_ctx *c, OM_uint32 *minor, int conf, gss_iov_buffer_desc *iov, size_t n);
-OM_uint32 sspix_krb5_wrap_iov(struct gss_ctx *c, OM_uint32 *minor, int conf, gss_iov_buffer_desc *iov, size_t n);
-OM_uint32 sspix_krb5_unwrap_iov(struct gss_ctx *c, OM_uint32 *minor, int *conf, gss_qop_t *qop,
+SECURITY_STATUS sspix_krb5_adopt_rfc4121(struct sspix_gss_ctx *c);
+OM_uint32 sspix_krb5_wrap_iov_length(struct sspix_gss_ctx *c, OM_uint32 *minor, int conf, gss_iov_buffer_desc *iov,
+                                     size_t n);
+OM_uint32 sspix_krb5_wrap_iov(struct sspix_gss_ctx *c, OM_uint32 *minor, int conf, gss_iov_buffer_desc *iov, size_t n);
+OM_uint32 sspix_krb5_unwrap_iov(struct sspix_gss_ctx *c, OM_uint32 *minor, int *conf, gss_qop_t *qop,
                                 gss_iov_buffer_desc *iov, size_t n);
-OM_uint32 sspix_krb5_get_mic_iov_length(struct gss_ctx *c, OM_uint32 *minor, gss_iov_buffer_desc *iov, size_t n);
-OM_uint32 sspix_krb5_get_mic_iov(struct gss_ctx *c, OM_uint32 *minor, gss_iov_buffer_desc *iov, size_t n);
-OM_uint32 sspix_krb5_verify_mic_iov(struct gss_ctx *c, OM_uint32 *minor, gss_qop_t *qop, gss_iov_buffer_desc *iov,
+OM_uint32 sspix_krb5_get_mic_iov_length(struct sspix_gss_ctx *c, OM_uint32 *minor, gss_iov_buffer_desc *iov, size_t n);
+OM_uint32 sspix_krb5_get_mic_iov(struct sspix_gss_ctx *c, OM_uint32 *minor, gss_iov_buffer_desc *iov, size_t n);
+OM_uint32 sspix_krb5_verify_mic_iov(struct sspix_gss_ctx *c, OM_uint32 *minor, gss_qop_t *qop, gss_iov_buffer_desc *iov,
                                     size_t n);
-SECURITY_STATUS sspix_krb5_call_fail(struct gss_ctx *c, const char *what, OM_uint32 major, OM_uint32 minor,
+SECURITY_STATUS sspix_krb5_call_fail(struct sspix_gss_ctx *c, const char *what, OM_uint32 major, OM_uint32 minor,
                                      int message);
 
 /* ---- names (names.c) --------------------------------------------------------- */
@@ -196,9 +197,9 @@ OM_uint32 sspix_acquire_one(OM_uint32 *minor, gss_name_t name, gss_buffer_t pass
                             const char *ntlm_file, gss_OID_set mechs, gss_cred_usage_t usage, gss_cred_id_t *out,
                             OM_uint32 *lifetime);
 /* The keytab an acceptor will use exists, is readable and (with a principal)
- * holds its keys; and a private MEMORY copy of it (gss_cred.mem_keytab). */
+ * holds its keys; and a private MEMORY copy of it (sspix_gss_cred.mem_keytab). */
 SECURITY_STATUS sspix_check_keytab(const char *keytab_name, const char *principal);
-SECURITY_STATUS sspix_keytab_to_memory(struct gss_cred *c, const char *keytab_name, const char *principal);
+SECURITY_STATUS sspix_keytab_to_memory(struct sspix_gss_cred *c, const char *keytab_name, const char *principal);
 
 /* Delegation: an outbound credential of pkg from the Kerberos tickets of
  * src (copied into a MEMORY ccache the new credential owns), the delegated

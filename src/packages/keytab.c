@@ -98,7 +98,7 @@ out:
  * process-global by name and live while a handle is open: c->mem_keytab is
  * closed in sspix_gss_free_cred, after the GSSAPI credential that also holds one.
  */
-SECURITY_STATUS sspix_keytab_to_memory(struct gss_cred *c, const char *keytab_name, const char *principal)
+SECURITY_STATUS sspix_keytab_to_memory(struct sspix_gss_cred *c, const char *keytab_name, const char *principal)
 {
     krb5_keytab src = NULL;
     krb5_principal want = NULL;

@@ -137,7 +137,7 @@ static int parse_enctype_oid(const gss_buffer_desc *oid, uint32_t *enctype)
  * the token format from that same key). quiet: record no error, for the end
  * of a handshake that succeeded.
  */
-SECURITY_STATUS sspix_krb5_learn_format(struct gss_ctx *c, int quiet)
+SECURITY_STATUS sspix_krb5_learn_format(struct sspix_gss_ctx *c, int quiet)
 {
     OM_uint32 major, minor, m2;
     gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
@@ -168,7 +168,7 @@ SECURITY_STATUS sspix_krb5_learn_format(struct gss_ctx *c, int quiet)
     return SEC_E_OK;
 }
 
-static SECURITY_STATUS protect_prepare(struct gss_ctx *c)
+static SECURITY_STATUS protect_prepare(struct sspix_gss_ctx *c)
 {
     SECURITY_STATUS st = sspix_krb5_learn_format(c, 0);
     return st == SEC_E_OK ? sspix_krb5_adopt_rfc4121(c) : st;
@@ -183,7 +183,7 @@ static SECURITY_STATUS token_fail(int rc, const char *why)
     return sspix_fail(SEC_E_MESSAGE_ALTERED, "the message was modified or is not from this context: %s", why);
 }
 
-static SECURITY_STATUS protect_encrypt(struct gss_ctx *c, ULONG qop, PSecBufferDesc msg)
+static SECURITY_STATUS protect_encrypt(struct sspix_gss_ctx *c, ULONG qop, PSecBufferDesc msg)
 {
     gss_iov_buffer_desc iov[SSPIX_MAX_IOV];
     int map[SSPIX_MAX_IOV];
@@ -253,7 +253,7 @@ static SECURITY_STATUS protect_encrypt(struct gss_ctx *c, ULONG qop, PSecBufferD
  * into the stream), or one TOKEN with DATA, SIGN_ONLY data and at most one
  * PADDING.
  */
-static SECURITY_STATUS check_decrypt_layout(struct gss_ctx *c, gss_iov_buffer_desc *iov, int *map, size_t *n)
+static SECURITY_STATUS check_decrypt_layout(struct sspix_gss_ctx *c, gss_iov_buffer_desc *iov, int *map, size_t *n)
 {
     struct iov_census k;
     char why[256];
@@ -306,7 +306,7 @@ static SECURITY_STATUS check_decrypt_layout(struct gss_ctx *c, gss_iov_buffer_de
     return rc < 0 ? token_fail(rc, why) : SEC_E_OK;
 }
 
-static SECURITY_STATUS protect_decrypt(struct gss_ctx *c, PSecBufferDesc msg, ULONG *qop)
+static SECURITY_STATUS protect_decrypt(struct sspix_gss_ctx *c, PSecBufferDesc msg, ULONG *qop)
 {
     gss_iov_buffer_desc iov[SSPIX_MAX_IOV];
     int map[SSPIX_MAX_IOV];
@@ -336,7 +336,7 @@ static SECURITY_STATUS protect_decrypt(struct gss_ctx *c, PSecBufferDesc msg, UL
     return SEC_E_OK;
 }
 
-static SECURITY_STATUS protect_sign(struct gss_ctx *c, PSecBufferDesc msg)
+static SECURITY_STATUS protect_sign(struct sspix_gss_ctx *c, PSecBufferDesc msg)
 {
     gss_iov_buffer_desc iov[SSPIX_MAX_IOV];
     int map[SSPIX_MAX_IOV];
@@ -372,7 +372,7 @@ static SECURITY_STATUS protect_sign(struct gss_ctx *c, PSecBufferDesc msg)
     return SEC_E_OK;
 }
 
-static SECURITY_STATUS protect_verify(struct gss_ctx *c, PSecBufferDesc msg, ULONG *qop)
+static SECURITY_STATUS protect_verify(struct sspix_gss_ctx *c, PSecBufferDesc msg, ULONG *qop)
 {
     gss_iov_buffer_desc iov[SSPIX_MAX_IOV];
     int map[SSPIX_MAX_IOV];

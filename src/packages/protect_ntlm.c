@@ -310,22 +310,22 @@ static SECURITY_STATUS ntlm_verify_raw(gss_ctx_id_t ctx, gss_OID mech, PSecBuffe
 
 /* ---- the context's protection ---------------------------------------------- */
 
-static SECURITY_STATUS ntlm_encrypt(struct gss_ctx *c, ULONG qop, PSecBufferDesc msg)
+static SECURITY_STATUS ntlm_encrypt(struct sspix_gss_ctx *c, ULONG qop, PSecBufferDesc msg)
 {
     return ntlm_encrypt_raw(c->ctx, c->mech, qop, msg);
 }
 
-static SECURITY_STATUS ntlm_decrypt(struct gss_ctx *c, PSecBufferDesc msg, ULONG *qop)
+static SECURITY_STATUS ntlm_decrypt(struct sspix_gss_ctx *c, PSecBufferDesc msg, ULONG *qop)
 {
     return ntlm_decrypt_raw(c->ctx, c->mech, msg, qop);
 }
 
-static SECURITY_STATUS ntlm_sign(struct gss_ctx *c, PSecBufferDesc msg)
+static SECURITY_STATUS ntlm_sign(struct sspix_gss_ctx *c, PSecBufferDesc msg)
 {
     return ntlm_sign_raw(c->ctx, c->mech, msg);
 }
 
-static SECURITY_STATUS ntlm_verify(struct gss_ctx *c, PSecBufferDesc msg, ULONG *qop)
+static SECURITY_STATUS ntlm_verify(struct sspix_gss_ctx *c, PSecBufferDesc msg, ULONG *qop)
 {
     return ntlm_verify_raw(c->ctx, c->mech, msg, qop);
 }

@@ -38,7 +38,7 @@ static void wipe_lucid(gss_krb5_lucid_context_v1_t *l)
             explicit_bzero(keys[i]->data, keys[i]->length);
 }
 
-SECURITY_STATUS sspix_krb5_adopt_rfc4121(struct gss_ctx *c)
+SECURITY_STATUS sspix_krb5_adopt_rfc4121(struct sspix_gss_ctx *c)
 {
     OM_uint32 major, minor, m2;
     gss_buffer_desc tok = GSS_C_EMPTY_BUFFER;
@@ -96,7 +96,8 @@ SECURITY_STATUS sspix_krb5_adopt_rfc4121(struct gss_ctx *c)
 
 /* ---- the per-message calls --------------------------------------------------- */
 
-OM_uint32 sspix_krb5_wrap_iov_length(struct gss_ctx *c, OM_uint32 *minor, int conf, gss_iov_buffer_desc *iov, size_t n)
+OM_uint32 sspix_krb5_wrap_iov_length(struct sspix_gss_ctx *c, OM_uint32 *minor, int conf, gss_iov_buffer_desc *iov,
+                                     size_t n)
 {
     *minor = 0;
     if (c->r4 != NULL)
@@ -104,7 +105,7 @@ OM_uint32 sspix_krb5_wrap_iov_length(struct gss_ctx *c, OM_uint32 *minor, int co
     return gss_wrap_iov_length(minor, c->ctx, conf, GSS_C_QOP_DEFAULT, NULL, iov, (int)n);
 }
 
-OM_uint32 sspix_krb5_wrap_iov(struct gss_ctx *c, OM_uint32 *minor, int conf, gss_iov_buffer_desc *iov, size_t n)
+OM_uint32 sspix_krb5_wrap_iov(struct sspix_gss_ctx *c, OM_uint32 *minor, int conf, gss_iov_buffer_desc *iov, size_t n)
 {
     *minor = 0;
     if (c->r4 != NULL)
@@ -112,7 +113,7 @@ OM_uint32 sspix_krb5_wrap_iov(struct gss_ctx *c, OM_uint32 *minor, int conf, gss
     return gss_wrap_iov(minor, c->ctx, conf, GSS_C_QOP_DEFAULT, NULL, iov, (int)n);
 }
 
-OM_uint32 sspix_krb5_unwrap_iov(struct gss_ctx *c, OM_uint32 *minor, int *conf, gss_qop_t *qop,
+OM_uint32 sspix_krb5_unwrap_iov(struct sspix_gss_ctx *c, OM_uint32 *minor, int *conf, gss_qop_t *qop,
                                 gss_iov_buffer_desc *iov, size_t n)
 {
     *minor = 0;
@@ -121,7 +122,7 @@ OM_uint32 sspix_krb5_unwrap_iov(struct gss_ctx *c, OM_uint32 *minor, int *conf, 
     return gss_unwrap_iov(minor, c->ctx, conf, qop, iov, (int)n);
 }
 
-OM_uint32 sspix_krb5_get_mic_iov_length(struct gss_ctx *c, OM_uint32 *minor, gss_iov_buffer_desc *iov, size_t n)
+OM_uint32 sspix_krb5_get_mic_iov_length(struct sspix_gss_ctx *c, OM_uint32 *minor, gss_iov_buffer_desc *iov, size_t n)
 {
     *minor = 0;
     if (c->r4 != NULL) {
@@ -133,7 +134,7 @@ OM_uint32 sspix_krb5_get_mic_iov_length(struct gss_ctx *c, OM_uint32 *minor, gss
     return gss_get_mic_iov_length(minor, c->ctx, GSS_C_QOP_DEFAULT, iov, (int)n);
 }
 
-OM_uint32 sspix_krb5_get_mic_iov(struct gss_ctx *c, OM_uint32 *minor, gss_iov_buffer_desc *iov, size_t n)
+OM_uint32 sspix_krb5_get_mic_iov(struct sspix_gss_ctx *c, OM_uint32 *minor, gss_iov_buffer_desc *iov, size_t n)
 {
     *minor = 0;
     if (c->r4 != NULL)
@@ -141,7 +142,7 @@ OM_uint32 sspix_krb5_get_mic_iov(struct gss_ctx *c, OM_uint32 *minor, gss_iov_bu
     return gss_get_mic_iov(minor, c->ctx, GSS_C_QOP_DEFAULT, iov, (int)n);
 }
 
-OM_uint32 sspix_krb5_verify_mic_iov(struct gss_ctx *c, OM_uint32 *minor, gss_qop_t *qop, gss_iov_buffer_desc *iov,
+OM_uint32 sspix_krb5_verify_mic_iov(struct sspix_gss_ctx *c, OM_uint32 *minor, gss_qop_t *qop, gss_iov_buffer_desc *iov,
                                     size_t n)
 {
     *minor = 0;
@@ -150,7 +151,8 @@ OM_uint32 sspix_krb5_verify_mic_iov(struct gss_ctx *c, OM_uint32 *minor, gss_qop
     return gss_verify_mic_iov(minor, c->ctx, qop, iov, (int)n);
 }
 
-SECURITY_STATUS sspix_krb5_call_fail(struct gss_ctx *c, const char *what, OM_uint32 major, OM_uint32 minor, int message)
+SECURITY_STATUS sspix_krb5_call_fail(struct sspix_gss_ctx *c, const char *what, OM_uint32 major, OM_uint32 minor,
+                                     int message)
 {
     SECURITY_STATUS st =
         message ? sspix_gss_message_fail(what, major, minor, c->mech) : sspix_gss_fail(what, major, minor, c->mech);

@@ -27,8 +27,8 @@ static const char *ntlm_type_name(uint32_t t)
 }
 
 /* One NTLM message from the peer, of the type this leg takes. */
-static SECURITY_STATUS check_ntlm_message(struct gss_ctx *c, int accept, uint32_t want, const uint8_t *p, size_t n,
-                                          const char *where)
+static SECURITY_STATUS check_ntlm_message(struct sspix_gss_ctx *c, int accept, uint32_t want, const uint8_t *p,
+                                          size_t n, const char *where)
 {
     char why[160];
     struct sspix_ntlm_info info;
@@ -50,7 +50,7 @@ static int is_ntlm_oid(const uint8_t *p, size_t n)
 
 /* A Negotiate token: SPNEGO's DER, the NTLM message inside it, and the
  * mechListMIC that gss-ntlmssp will verify. */
-static SECURITY_STATUS check_spnego(struct gss_ctx *c, int accept, int first, uint32_t want, const uint8_t *in,
+static SECURITY_STATUS check_spnego(struct sspix_gss_ctx *c, int accept, int first, uint32_t want, const uint8_t *in,
                                     size_t in_len)
 {
     struct sspix_spnego_tok tok;
@@ -99,7 +99,8 @@ static SECURITY_STATUS check_spnego(struct gss_ctx *c, int accept, int first, ui
     return SEC_E_OK;
 }
 
-SECURITY_STATUS sspix_handshake_check_input(struct gss_ctx *c, int accept, int first, const uint8_t *in, size_t in_len)
+SECURITY_STATUS sspix_handshake_check_input(struct sspix_gss_ctx *c, int accept, int first, const uint8_t *in,
+                                            size_t in_len)
 {
     /* Acceptor: NEGOTIATE first, AUTHENTICATE next. Initiator: only ever a
      * CHALLENGE from the server (the first call takes no token). */
@@ -115,7 +116,7 @@ SECURITY_STATUS sspix_handshake_check_input(struct gss_ctx *c, int accept, int f
     return check_spnego(c, accept, first, want, in, in_len);
 }
 
-void sspix_handshake_note_output(struct gss_ctx *c, const uint8_t *out, size_t out_len)
+void sspix_handshake_note_output(struct sspix_gss_ctx *c, const uint8_t *out, size_t out_len)
 {
     struct sspix_spnego_tok tok;
     struct sspix_ntlm_info info;
