@@ -4,6 +4,6 @@ add_executable(sspix_bench ${PROJECT_SOURCE_DIR}/bench/sspix_bench.c)
 target_include_directories(sspix_bench PRIVATE ${SSPIX_INCLUDE})
 target_link_libraries(sspix_bench PRIVATE sspix PkgConfig::GSSAPI PkgConfig::KRB5)
 # RFC 4121 protection vs MIT vs the OpenSSL floor (bench/protect_bench.c; bench/run.sh runs it).
-add_executable(protect_bench ${PROJECT_SOURCE_DIR}/bench/protect_bench.c ${PROJECT_SOURCE_DIR}/src/packages/rfc4121.c)
+add_executable(protect_bench ${PROJECT_SOURCE_DIR}/bench/protect_bench.c ${SSPIX_RFC4121_SOURCES})
 target_include_directories(protect_bench PRIVATE ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(protect_bench PRIVATE sspix_common PkgConfig::GSSAPI PkgConfig::KRB5 PkgConfig::LIBCRYPTO)

@@ -4,4 +4,4 @@
 file(GLOB SSPIX_CLIENT_CONV_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/client/*.c)
 add_library(sspix_client STATIC ${SSPIX_CLIENT_CONV_SOURCES})
 target_include_directories(sspix_client PUBLIC ${SSPIX_INCLUDE} ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(sspix_client PUBLIC sspix sspix_wire sspix_common)
+target_link_libraries(sspix_client PUBLIC sspix sspix_session sspix_wire sspix_common)

@@ -13,7 +13,7 @@ set(SSPIX_CLIENT_FUZZ_SANITIZE -fsanitize=address,undefined -fno-sanitize-recove
 add_library(sspix_client_fuzzlib STATIC ${SSPIX_CLIENT_CONV_SOURCES})
 target_include_directories(sspix_client_fuzzlib PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
 target_compile_options(sspix_client_fuzzlib PRIVATE -fsanitize=fuzzer-no-link ${SSPIX_CLIENT_FUZZ_SANITIZE})
-target_link_libraries(sspix_client_fuzzlib PUBLIC sspix_wire_fuzzlib sspix)
+target_link_libraries(sspix_client_fuzzlib PUBLIC sspix_wire_fuzzlib sspix_session sspix)
 
 add_executable(fuzz_client_conv ${PROJECT_SOURCE_DIR}/fuzz/fuzz_client_conv.c ${PROJECT_SOURCE_DIR}/fuzz/fuzz_bytes.c)
 target_link_libraries(fuzz_client_conv PRIVATE sspix_client_fuzzlib)

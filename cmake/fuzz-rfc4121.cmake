@@ -17,7 +17,7 @@ foreach(lib sspix_krb5_fuzzlib sspix_import_fuzzlib sspix_handshake_fuzzlib)
   endif()
 endforeach()
 
-add_library(sspix_rfc4121_fuzzlib STATIC ${PROJECT_SOURCE_DIR}/src/packages/rfc4121.c
+add_library(sspix_rfc4121_fuzzlib STATIC ${SSPIX_RFC4121_SOURCES}
                                          ${PROJECT_SOURCE_DIR}/src/common/buf.c ${PROJECT_SOURCE_DIR}/src/common/guard.c)
 target_include_directories(sspix_rfc4121_fuzzlib PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
 target_compile_options(sspix_rfc4121_fuzzlib PRIVATE -fsanitize=fuzzer-no-link ${SSPIX_RFC4121_FUZZ_SANITIZE})

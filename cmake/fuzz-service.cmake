@@ -13,7 +13,7 @@ add_library(sspix_conn_fuzzlib STATIC ${SSPIX_CONN_SOURCES})
 target_include_directories(sspix_conn_fuzzlib PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
 target_compile_options(sspix_conn_fuzzlib PRIVATE -fsanitize=fuzzer-no-link ${SSPIX_CONN_FUZZ_SANITIZE})
 # By name: fuzz-wire.cmake, included after this file, defines it (the frame decoders, instrumented too).
-target_link_libraries(sspix_conn_fuzzlib PUBLIC sspix_wire_fuzzlib sspix)
+target_link_libraries(sspix_conn_fuzzlib PUBLIC sspix_wire_fuzzlib sspix_session sspix)
 
 add_executable(fuzz_conn ${PROJECT_SOURCE_DIR}/fuzz/fuzz_conn.c ${PROJECT_SOURCE_DIR}/fuzz/fuzz_bytes.c)
 target_link_libraries(fuzz_conn PRIVATE sspix_conn_fuzzlib)

@@ -9,7 +9,7 @@ set(SSPIX_CONN_SOURCES ${PROJECT_SOURCE_DIR}/src/service/conn.c ${PROJECT_SOURCE
 # The state machine and config reader alone (no libevent), for unit tests and the fuzzer.
 add_library(sspix_conn STATIC ${SSPIX_CONN_SOURCES} ${PROJECT_SOURCE_DIR}/src/service/config.c)
 target_include_directories(sspix_conn PUBLIC ${SSPIX_INCLUDE} ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(sspix_conn PUBLIC sspix sspix_wire sspix_common)
+target_link_libraries(sspix_conn PUBLIC sspix sspix_session sspix_wire sspix_common)
 
 add_library(sspix_service STATIC ${PROJECT_SOURCE_DIR}/src/service/engine.c)
 target_link_libraries(sspix_service PUBLIC sspix_conn PkgConfig::LIBEVENT_CORE Threads::Threads)

@@ -21,14 +21,28 @@ extern "C" {
 const char *sspix_version(void);
 
 /*
- * The message of the last failing SSPI call made by the calling thread: what
- * failed, the GSSAPI major/minor text behind it, and a hint at the fix, e.g.
+ * Why the calling thread's most recent SSPI call failed: what failed, the
+ * GSSAPI major/minor text behind it, and a hint at the fix, e.g.
  * "InitializeSecurityContext: no Kerberos ticket for alice@EXAMPLE.COM in
- * FILE:/tmp/krb5cc_0 (No credentials cache found): run kinit". Never NULL;
- * "" if no call has failed on this thread yet. The pointer stays valid until
- * the thread's next SSPI call.
+ * FILE:/tmp/krb5cc_0 (No credentials cache found): run kinit". Never NULL.
+ * Each SSPI call starts afresh: after a call that succeeded it is "" (unless
+ * that call recovered from something worth saying). Calls that only release
+ * (FreeCredentialsHandle, DeleteSecurityContext and FreeContextBuffer) leave
+ * an earlier failure's message in place when they succeed, so a caller may
+ * clean up before reporting; so do InitSecurityInterface and the functions
+ * of this header other than sspix_set_context_export_key,
+ * sspix_query_local_name and sspix_query_delegated_credential. The pointer
+ * stays valid until the thread's next SSPI call.
  */
 const char *sspix_last_error(void);
+
+/*
+ * Where the library raised the error sspix_last_error() describes, as
+ * "dir/file.c:line" of the sspix source, for bug reports. A library built
+ * with NDEBUG (release builds) records no locations: then always "". Never
+ * NULL; same lifetime as sspix_last_error().
+ */
+const char *sspix_last_error_location(void);
 
 /* "SEC_E_LOGON_DENIED" for SEC_E_LOGON_DENIED, etc.; a status with no name
  * gives "SEC_E_UNKNOWN(0x...)" in thread-local storage. Never NULL. */
@@ -98,6 +112,28 @@ SECURITY_STATUS sspix_set_context_export_key(const void *pvKey, ULONG cbKey);
  *               file later becomes unreadable (a server that drops root);
  *               new keys in the file are seen only by a new credential.
  *               Ignored for outbound credentials and the NTLM package.
+ *               SSPIX_AUTH_STORE_REPLAY_IN_PROCESS: for a SECPKG_CRED_INBOUND
+ *               (or _BOTH) Kerberos or Negotiate credential, catch replayed
+ *               Kerberos authenticators in this process's memory instead of
+ *               MIT's replay cache (which is then off for this credential,
+ *               "none:"; ReplayCache must be NULL). A replayed AP-REQ is
+ *               refused with SEC_E_LOGON_DENIED, as MIT's cache refuses it.
+ *               All credentials of the process share one set, which keeps a
+ *               SHA-256 tag of each accepted authenticator for 2 x clockskew
+ *               (krb5.conf, default 300 s), at most 4,194,304 of them (about
+ *               144 MiB: about 7,000 new logons a second, sustained); when it is
+ *               full, new Kerberos logons fail (SEC_E_INSUFFICIENT_MEMORY)
+ *               until entries expire; none is dropped early. What changes:
+ *               MIT's file cache (KRB5RCACHEDIR) is shared by every process
+ *               of the same user and survives a restart; this set is not. An
+ *               AP-REQ captured on the wire and replayed to another process
+ *               on the host (a pre-forked server, a second instance with the
+ *               same keytab), or to this one after it restarted, within the
+ *               clock-skew window, is not detected. Use it where one process
+ *               accepts for the service, or where a replayed AP-REQ gains
+ *               nothing (the protocol goes on to use the session key, which
+ *               the replayer does not have). Costs no file I/O per logon.
+ *               NTLM (challenge-response) needs no replay cache either way.
  *
  * Negotiate offers NTLM only when NtlmUsersFile or SSPIX_AUTH_STORE_ALLOW_NTLM
  * says so; then it falls back to NTLM when Kerberos cannot be used (no ticket,
@@ -109,8 +145,9 @@ SECURITY_STATUS sspix_set_context_export_key(const void *pvKey, ULONG cbKey);
 #define SSPIX_AUTH_STORE_MAGIC_V1 0x3172747378697073ull /* "spixstr1" */
 #define SSPIX_AUTH_STORE_MAGIC    0x3272747378697073ull /* "spixstr2" */
 
-#define SSPIX_AUTH_STORE_ALLOW_NTLM       0x00000001u
-#define SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY 0x00000002u
+#define SSPIX_AUTH_STORE_ALLOW_NTLM        0x00000001u
+#define SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY  0x00000002u
+#define SSPIX_AUTH_STORE_REPLAY_IN_PROCESS 0x00000008u
 
 typedef struct _SSPIX_AUTH_STORE_A {
     uint64_t Magic;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "session/protect.h"
 #include "wire/gssframe.h"
 #include "wire/msframe.h"
 #include "wire/protmsg.h"
@@ -335,10 +336,11 @@ static int unprotect(struct sspix_client_conv *c, uint8_t *msg, size_t len, cons
     /* pm points into msg, which we own: DecryptMessage works in place. */
     uint8_t *trailer = msg + (pm.trailer - msg);
     uint8_t *data = msg + (pm.data - msg);
-    SecBuffer b[2] = {{(ULONG)pm.trailer_len, SECBUFFER_TOKEN, trailer}, {(ULONG)pm.data_len, SECBUFFER_DATA, data}};
-    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    uint8_t *plain = NULL;
+    size_t plain_len = 0;
     ULONG qop = 0;
-    SECURITY_STATUS st = c->p->sspi->DecryptMessage(&c->ctx, &d, 0, &qop);
+    SECURITY_STATUS st = sspix_protect_unseal(c->p->sspi, &c->ctx, 0, trailer, pm.trailer_len, data, pm.data_len,
+                                              &plain, &plain_len, &qop);
     if (st != SEC_E_OK) {
         char prefix[96];
         snprintf(prefix, sizeof(prefix), "the %s did not decrypt: ", what);
@@ -351,23 +353,23 @@ static int unprotect(struct sspix_client_conv *c, uint8_t *msg, size_t len, cons
                                (unsigned)qop);
         return -1;
     }
-    if (b[1].cbBuffer > c->p->max_message) {
+    if (plain_len > c->p->max_message) {
         sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "message too large",
-                               "the %s holds %u bytes of plaintext, over --max-message %u", what,
-                               (unsigned)b[1].cbBuffer, (unsigned)c->p->max_message);
+                               "the %s holds %u bytes of plaintext, over --max-message %u", what, (unsigned)plain_len,
+                               (unsigned)c->p->max_message);
         return -1;
     }
     free(c->text);
-    c->text = malloc(b[1].cbBuffer + 1u);
+    c->text = malloc(plain_len + 1u);
     if (c->text == NULL) {
         c->text_len = 0;
         sspix_client_conv_fail(c, SSPIX_CLIENT_EXIT_PROTOCOL, "out of memory", "out of memory");
         return -1;
     }
-    if (b[1].cbBuffer > 0)
-        memcpy(c->text, b[1].pvBuffer, b[1].cbBuffer);
-    c->text[b[1].cbBuffer] = '\0';
-    c->text_len = b[1].cbBuffer;
+    if (plain_len > 0)
+        memcpy(c->text, plain, plain_len);
+    c->text[plain_len] = '\0';
+    c->text_len = plain_len;
     c->accepted = 1; /* only the peer of this context could protect it */
     return 0;
 }
@@ -381,20 +383,16 @@ static int gss_queue_message(struct sspix_client_conv *c, uint8_t *buf, size_t l
     uint8_t *tok = buf + c->trailer_size;
     size_t tok_len = len;
     if (flags & SSPIX_GSSFRAME_WRAPPED) {
-        SecBuffer b[2] = {{c->trailer_size, SECBUFFER_TOKEN, buf}, {(ULONG)len, SECBUFFER_DATA, buf + c->trailer_size}};
-        SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
         ULONG qop = (flags & SSPIX_GSSFRAME_ENCRYPTED) ? 0 : SECQOP_WRAP_NO_ENCRYPT;
-        SECURITY_STATUS st = c->p->sspi->EncryptMessage(&c->ctx, qop, &d, 0);
+        /* TOKEN||DATA is one RFC 4121 wrap token (the header says where the
+         * rotated trailer is). */
+        SECURITY_STATUS st =
+            sspix_protect_seal_joined(c->p->sspi, &c->ctx, qop, 0, buf, c->trailer_size, len, &tok_len);
         if (st != SEC_E_OK) {
             fail_sspi(c, SSPIX_CLIENT_EXIT_PROTOCOL, "", "EncryptMessage", st);
             return -1;
         }
-        /* TOKEN||DATA is one RFC 4121 wrap token (the header says where the
-         * rotated trailer is); close the gap if TOKEN came back shorter. */
-        if (b[0].cbBuffer < c->trailer_size && len > 0)
-            memmove(buf + b[0].cbBuffer, buf + c->trailer_size, len);
         tok = buf;
-        tok_len = b[0].cbBuffer + len;
     }
     int r = sspix_gssframe_encode(&c->out, flags, tok, tok_len);
     if (r != 0) {
@@ -416,10 +414,8 @@ static void gss_reply(struct sspix_client_conv *c, uint8_t flags, uint8_t *body,
                                    "the %s is not a MIC token (flags 0x%02x, %zu bytes)", what, flags, len);
             return;
         }
-        SecBuffer b[2] = {{(ULONG)c->expect_len, SECBUFFER_DATA, c->expect}, {(ULONG)len, SECBUFFER_TOKEN, body}};
-        SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
         ULONG qop = 0;
-        SECURITY_STATUS st = c->p->sspi->VerifySignature(&c->ctx, &d, 0, &qop);
+        SECURITY_STATUS st = sspix_protect_verify(c->p->sspi, &c->ctx, 0, c->expect, c->expect_len, body, len, &qop);
         if (st != SEC_E_OK) {
             char prefix[160];
             snprintf(prefix, sizeof(prefix), "the MIC in the %s does not verify: ", what);
@@ -479,9 +475,9 @@ enum sspix_client_state sspix_client_conv_send(struct sspix_client_conv *c, cons
         return c->state;
     }
     /* A non-NULL DATA pointer even for 0 bytes: an empty plaintext is legal. */
-    SecBuffer b[2] = {{c->trailer_size, SECBUFFER_TOKEN, buf}, {(ULONG)len, SECBUFFER_DATA, buf + c->trailer_size}};
-    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
-    SECURITY_STATUS st = c->p->sspi->EncryptMessage(&c->ctx, 0, &d, 0);
+    size_t trailer_len = 0;
+    SECURITY_STATUS st =
+        sspix_protect_seal(c->p->sspi, &c->ctx, 0, 0, buf, c->trailer_size, &trailer_len, buf + c->trailer_size, len);
     if (st != SEC_E_OK) {
         free(buf);
         free(copy);
@@ -489,7 +485,7 @@ enum sspix_client_state sspix_client_conv_send(struct sspix_client_conv *c, cons
         return c->state;
     }
     /* Windows' rule: use the TOKEN length EncryptMessage returns, not cbSecurityTrailer. */
-    int r = sspix_protmsg_encode_framed(&c->out, b[0].pvBuffer, b[0].cbBuffer, b[1].pvBuffer, b[1].cbBuffer);
+    int r = sspix_protmsg_encode_framed(&c->out, buf, trailer_len, buf + c->trailer_size, len);
     free(buf);
     if (r != 0) {
         free(copy);

@@ -64,24 +64,24 @@ size_t sspix_reader_consumed(const sspix_reader *r);
  * Fixed-width integers. Return 0, or SSPIX_ERR_SHORT if fewer bytes are left
  * than the integer needs (cursor and *out unchanged).
  */
-SSPIX_WARN_UNUSED int sspix_reader_u8(sspix_reader *r, uint8_t *out);
-SSPIX_WARN_UNUSED int sspix_reader_u16be(sspix_reader *r, uint16_t *out);
-SSPIX_WARN_UNUSED int sspix_reader_u16le(sspix_reader *r, uint16_t *out);
-SSPIX_WARN_UNUSED int sspix_reader_u32be(sspix_reader *r, uint32_t *out);
-SSPIX_WARN_UNUSED int sspix_reader_u32le(sspix_reader *r, uint32_t *out);
+SSPIX_MUST_CHECK int sspix_reader_u8(sspix_reader *r, uint8_t *out);
+SSPIX_MUST_CHECK int sspix_reader_u16be(sspix_reader *r, uint16_t *out);
+SSPIX_MUST_CHECK int sspix_reader_u16le(sspix_reader *r, uint16_t *out);
+SSPIX_MUST_CHECK int sspix_reader_u32be(sspix_reader *r, uint32_t *out);
+SSPIX_MUST_CHECK int sspix_reader_u32le(sspix_reader *r, uint32_t *out);
 
 /*
  * Consume n bytes and set *out to borrow them (a pointer into the reader's
  * data, valid as long as that data). Returns 0 or SSPIX_ERR_SHORT. With n == 0
  * *out is the current position (NULL if the reader was given NULL).
  */
-SSPIX_WARN_UNUSED int sspix_reader_bytes(sspix_reader *r, size_t n, const uint8_t **out);
+SSPIX_MUST_CHECK int sspix_reader_bytes(sspix_reader *r, size_t n, const uint8_t **out);
 
 /* Like sspix_reader_bytes() but without consuming: the cursor never moves. */
-SSPIX_WARN_UNUSED int sspix_reader_peek(const sspix_reader *r, size_t n, const uint8_t **out);
+SSPIX_MUST_CHECK int sspix_reader_peek(const sspix_reader *r, size_t n, const uint8_t **out);
 
 /* Consume n bytes unseen. Returns 0 or SSPIX_ERR_SHORT. */
-SSPIX_WARN_UNUSED int sspix_reader_skip(sspix_reader *r, size_t n);
+SSPIX_MUST_CHECK int sspix_reader_skip(sspix_reader *r, size_t n);
 
 /*
  * A length-prefixed field: read a length of the given width, check it against
@@ -92,8 +92,8 @@ SSPIX_WARN_UNUSED int sspix_reader_skip(sspix_reader *r, size_t n);
  * SSPIX_ERR_SHORT; an unknown prefix value is SSPIX_ERR_INVALID. On any
  * failure nothing is consumed, prefix included, and *out / *len are unchanged.
  */
-SSPIX_WARN_UNUSED int sspix_reader_prefixed(sspix_reader *r, enum sspix_prefix prefix, size_t max, const uint8_t **out,
-                                            size_t *len);
+SSPIX_MUST_CHECK int sspix_reader_prefixed(sspix_reader *r, enum sspix_prefix prefix, size_t max, const uint8_t **out,
+                                           size_t *len);
 
 /* ---- writer --------------------------------------------------------------- */
 
@@ -136,12 +136,12 @@ size_t sspix_writer_room(const sspix_writer *w);
  * sspix_writer_put_bytes(): p may be NULL only if n is 0; p MUST NOT point
  * into the writer's own heap buffer (growth may move it).
  */
-SSPIX_WARN_UNUSED int sspix_writer_put_u8(sspix_writer *w, uint8_t v);
-SSPIX_WARN_UNUSED int sspix_writer_put_u16be(sspix_writer *w, uint16_t v);
-SSPIX_WARN_UNUSED int sspix_writer_put_u16le(sspix_writer *w, uint16_t v);
-SSPIX_WARN_UNUSED int sspix_writer_put_u32be(sspix_writer *w, uint32_t v);
-SSPIX_WARN_UNUSED int sspix_writer_put_u32le(sspix_writer *w, uint32_t v);
-SSPIX_WARN_UNUSED int sspix_writer_put_bytes(sspix_writer *w, const void *p, size_t n);
+SSPIX_MUST_CHECK int sspix_writer_put_u8(sspix_writer *w, uint8_t v);
+SSPIX_MUST_CHECK int sspix_writer_put_u16be(sspix_writer *w, uint16_t v);
+SSPIX_MUST_CHECK int sspix_writer_put_u16le(sspix_writer *w, uint16_t v);
+SSPIX_MUST_CHECK int sspix_writer_put_u32be(sspix_writer *w, uint32_t v);
+SSPIX_MUST_CHECK int sspix_writer_put_u32le(sspix_writer *w, uint32_t v);
+SSPIX_MUST_CHECK int sspix_writer_put_bytes(sspix_writer *w, const void *p, size_t n);
 
 /*
  * Append n bytes the caller fills in itself (e.g. in-place encryption):
@@ -149,7 +149,7 @@ SSPIX_WARN_UNUSED int sspix_writer_put_bytes(sspix_writer *w, const void *p, siz
  * caller MUST fill all n before the bytes leave the writer. *out stays valid
  * only until the next put/reserve/take/reset/free. Same errors as the puts.
  */
-SSPIX_WARN_UNUSED int sspix_writer_reserve(sspix_writer *w, size_t n, uint8_t **out);
+SSPIX_MUST_CHECK int sspix_writer_reserve(sspix_writer *w, size_t n, uint8_t **out);
 
 /*
  * Heap writer only: hand the written bytes to the caller, who frees them with
@@ -157,7 +157,7 @@ SSPIX_WARN_UNUSED int sspix_writer_reserve(sspix_writer *w, size_t n, uint8_t **
  * written again (same maximum). A fixed writer returns SSPIX_ERR_STATE and
  * leaves *out / *len unchanged.
  */
-SSPIX_WARN_UNUSED int sspix_writer_take(sspix_writer *w, uint8_t **out, size_t *len);
+SSPIX_MUST_CHECK int sspix_writer_take(sspix_writer *w, uint8_t **out, size_t *len);
 
 /* Forget what was written; a heap writer keeps its allocation for reuse. */
 void sspix_writer_reset(sspix_writer *w);

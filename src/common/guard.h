@@ -5,12 +5,19 @@
  * Internal functions return an int: 0 on success, a negative SSPIX_ERR_*
  * on failure (OpenSSH's sshbuf convention). GUARD() returns the failure to
  * the caller; ENSURE() turns a false condition into the given error. The
- * SSPI layer maps what reaches it to SEC_E_* in one table.
+ * SSPI layer maps what reaches it to SEC_E_* in one table (sspi/status.h:
+ * SEC_GUARD_IN / SEC_GUARD_OUT and sspix_status_from_err()).
  */
 #ifndef SSPIX_GUARD_H
 #define SSPIX_GUARD_H
 
-#define SSPIX_WARN_UNUSED __attribute__((warn_unused_result))
+/* On every internal function that returns an SSPIX_ERR_* int or a
+ * SECURITY_STATUS: a failure cannot be dropped silently (a cast to void does
+ * not silence gcc; a caller that truly has nothing to do with a failure says
+ * so with `if (f() < 0) { ... }`). Not on the public SSPI API, whose callers
+ * may ignore statuses as Windows allows. */
+#define SSPIX_MUST_CHECK  __attribute__((warn_unused_result))
+#define SSPIX_WARN_UNUSED SSPIX_MUST_CHECK /* older spelling */
 
 enum sspix_err {
     SSPIX_OK = 0,

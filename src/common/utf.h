@@ -44,13 +44,13 @@ size_t sspix_utf32_strnlen(const uint32_t *s, size_t max);
  * sets *bytes to the UTF-8 length. *bad_at (may be NULL) receives the index
  * of the first offending unit on failure.
  */
-int sspix_utf16_to_utf8_len(const uint16_t *in, size_t n, size_t *bytes, size_t *bad_at) SSPIX_WARN_UNUSED;
-int sspix_utf32_to_utf8_len(const uint32_t *in, size_t n, size_t *bytes, size_t *bad_at) SSPIX_WARN_UNUSED;
+int sspix_utf16_to_utf8_len(const uint16_t *in, size_t n, size_t *bytes, size_t *bad_at) SSPIX_MUST_CHECK;
+int sspix_utf32_to_utf8_len(const uint32_t *in, size_t n, size_t *bytes, size_t *bad_at) SSPIX_MUST_CHECK;
 
 /* Wide -> UTF-8 into a new malloc()ed, NUL-terminated string *out of *bytes
  * bytes (bytes may be NULL). On failure *out is NULL. */
-int sspix_utf16_to_utf8(const uint16_t *in, size_t n, char **out, size_t *bytes, size_t *bad_at) SSPIX_WARN_UNUSED;
-int sspix_utf32_to_utf8(const uint32_t *in, size_t n, char **out, size_t *bytes, size_t *bad_at) SSPIX_WARN_UNUSED;
+int sspix_utf16_to_utf8(const uint16_t *in, size_t n, char **out, size_t *bytes, size_t *bad_at) SSPIX_MUST_CHECK;
+int sspix_utf32_to_utf8(const uint32_t *in, size_t n, char **out, size_t *bytes, size_t *bad_at) SSPIX_MUST_CHECK;
 
 /*
  * UTF-8 -> wide, in two steps so a caller can size one allocation for many
@@ -58,8 +58,8 @@ int sspix_utf32_to_utf8(const uint32_t *in, size_t n, char **out, size_t *bytes,
  * *units units and a NUL (units + 1 in all) at out. _write must only be called
  * on input _len accepted.
  */
-int sspix_utf8_to_utf16_len(const char *in, size_t n, size_t *units, size_t *bad_at) SSPIX_WARN_UNUSED;
-int sspix_utf8_to_utf32_len(const char *in, size_t n, size_t *units, size_t *bad_at) SSPIX_WARN_UNUSED;
+int sspix_utf8_to_utf16_len(const char *in, size_t n, size_t *units, size_t *bad_at) SSPIX_MUST_CHECK;
+int sspix_utf8_to_utf32_len(const char *in, size_t n, size_t *units, size_t *bad_at) SSPIX_MUST_CHECK;
 void sspix_utf8_to_utf16_write(const char *in, size_t n, uint16_t *out);
 void sspix_utf8_to_utf32_write(const char *in, size_t n, uint32_t *out);
 

@@ -26,7 +26,7 @@
 #include "common/guard.h"
 #include "packages/gss_internal.h"
 #include "packages/gss_status.h"
-#include "sspi/errors.h"
+#include "sspi/status.h"
 
 #define BLOB_MAGIC   "SSPIXCTX"
 #define BLOB_VERSION 3u
@@ -429,27 +429,22 @@ SECURITY_STATUS sspix_ctx_import(const struct sspix_package *pkg, const uint8_t 
     SECURITY_STATUS st;
     OM_uint32 major, minor;
 
-    if (len < SSPIX_CTX_BLOB_MIN || len > SSPIX_CTX_BLOB_MAX)
-        return sspix_fail(SEC_E_INVALID_TOKEN, "a packed context has %u to %u bytes, not %zu", SSPIX_CTX_BLOB_MIN,
-                          SSPIX_CTX_BLOB_MAX, len);
+    SEC_ENSURE(len >= SSPIX_CTX_BLOB_MIN && len <= SSPIX_CTX_BLOB_MAX, SEC_E_INVALID_TOKEN,
+               "a packed context has %u to %u bytes, not %zu", SSPIX_CTX_BLOB_MIN, SSPIX_CTX_BLOB_MAX, len);
     size_t body = len - SSPIX_CTX_BLOB_MAC;
     st = mac_op(blob, body, NULL, blob + body);
-    if (st == SEC_E_INVALID_TOKEN)
-        return sspix_fail(st, "the packed context is damaged, or was exported under another key: its MAC does not "
-                              "verify (processes that are not forked from one another must share a key set with "
-                              "sspix_set_context_export_key)");
-    if (st != SEC_E_OK)
-        return st;
-    if ((st = sspix_ctx_blob_decode(blob, body, &b)) != SEC_E_OK)
-        return st;
-    if (b.package != (uint32_t)pkg->id)
-        return sspix_fail(SEC_E_SECPKG_NOT_FOUND, "the context was exported by another package, not %s", pkg->name);
-    if ((st = remember_import(&b)) != SEC_E_OK)
-        return st;
+    SEC_ENSURE(st != SEC_E_INVALID_TOKEN, st,
+               "the packed context is damaged, or was exported under another key: its MAC does not verify "
+               "(processes that are not forked from one another must share a key set with "
+               "sspix_set_context_export_key)");
+    SEC_GUARD(st);
+    SEC_GUARD(sspix_ctx_blob_decode(blob, body, &b));
+    SEC_ENSURE(b.package == (uint32_t)pkg->id, SEC_E_SECPKG_NOT_FOUND,
+               "the context was exported by another package, not %s", pkg->name);
+    SEC_GUARD(remember_import(&b));
 
     struct sspix_gss_ctx *c = calloc(1, sizeof(*c));
-    if (c == NULL)
-        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    SEC_ENSURE(c != NULL, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
     c->pkg = pkg;
     c->mech = sspix_known_mech(b.mech, b.mech_len);
     gss_buffer_desc tok = {b.token_len, (void *)b.token};

@@ -68,29 +68,30 @@ struct sspix_ctx_blob {
 };
 
 /* The package operations (sspix_package_ops.export_ctx / import_ctx). */
-SECURITY_STATUS sspix_ctx_export(void *ctx, uint8_t **blob, size_t *len);
-SECURITY_STATUS sspix_ctx_import(const struct sspix_package *pkg, const uint8_t *blob, size_t len, void **ctx);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_ctx_export(void *ctx, uint8_t **blob, size_t *len);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_ctx_import(const struct sspix_package *pkg, const uint8_t *blob, size_t len,
+                                                  void **ctx);
 
 /* Replaces the process's export key with key[SSPIX_CTX_BLOB_KEY_BYTES]
  * (copied), or, with key NULL and len 0, restores the key made at load time.
  * SEC_E_INVALID_PARAMETER for any other length. */
-SECURITY_STATUS sspix_ctx_blob_set_key(const void *key, size_t len);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_ctx_blob_set_key(const void *key, size_t len);
 
 /* Parses a body (the blob without its MAC) strictly: every field bounded,
  * nothing trailing. No MAC check, no GSSAPI: the decoder alone, for the
  * import path after the MAC and for fuzzing. SEC_E_OK or SEC_E_INVALID_TOKEN
  * with a message. */
-SECURITY_STATUS sspix_ctx_blob_decode(const uint8_t *body, size_t len, struct sspix_ctx_blob *out);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_ctx_blob_decode(const uint8_t *body, size_t len, struct sspix_ctx_blob *out);
 
 /* Appends b's body (no MAC) to w: 0 or a negative SSPIX_ERR_*. It takes
  * exactly sspix_ctx_blob_body_len(b) bytes. */
-SSPIX_WARN_UNUSED int sspix_ctx_blob_encode(sspix_writer *w, const struct sspix_ctx_blob *b);
+SSPIX_MUST_CHECK int sspix_ctx_blob_encode(sspix_writer *w, const struct sspix_ctx_blob *b);
 size_t sspix_ctx_blob_body_len(const struct sspix_ctx_blob *b);
 
 /* Writes the MAC of blob[0, body_len) under the current key into
  * blob[body_len, body_len + SSPIX_CTX_BLOB_MAC). Used by export, and by the
  * fuzz target to reach the decoder and GSSAPI's import with mutated bodies. */
-SECURITY_STATUS sspix_ctx_blob_seal(uint8_t *blob, size_t body_len);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_ctx_blob_seal(uint8_t *blob, size_t body_len);
 
 /* Forgets every nonce imported so far (fuzzing only: lets one process import
  * the same mutated body repeatedly). */

@@ -18,7 +18,7 @@
 #include "packages/ctx_blob.h"
 #include "packages/gss_internal.h"
 
-#include "sspi/errors.h"
+#include "sspi/status.h"
 
 const struct sspix_protect_ops *sspix_protect_for(gss_OID mech)
 {
@@ -27,11 +27,11 @@ const struct sspix_protect_ops *sspix_protect_for(gss_OID mech)
 
 SECURITY_STATUS sspix_gss_ready(struct sspix_gss_ctx *c)
 {
-    if (c->exported)
-        return sspix_fail(SEC_E_NO_CONTEXT, "the context was exported (ExportSecurityContext): use the imported "
-                                            "one; this handle only needs DeleteSecurityContext");
-    if (!c->established || c->ctx == GSS_C_NO_CONTEXT)
-        return sspix_fail(SEC_E_NO_CONTEXT, "message protection needs a complete context");
+    SEC_ENSURE(!c->exported, SEC_E_NO_CONTEXT,
+               "the context was exported (ExportSecurityContext): use the imported one; this handle only needs "
+               "DeleteSecurityContext");
+    SEC_ENSURE(c->established && c->ctx != GSS_C_NO_CONTEXT, SEC_E_NO_CONTEXT,
+               "message protection needs a complete context");
     /* Imported contexts learn their mechanism at import: choose here too. */
     if (c->protect == NULL)
         c->protect = sspix_protect_for(c->mech);
@@ -41,37 +41,34 @@ SECURITY_STATUS sspix_gss_ready(struct sspix_gss_ctx *c)
 static SECURITY_STATUS core_encrypt(void *p, ULONG qop, PSecBufferDesc msg, ULONG seqno)
 {
     struct sspix_gss_ctx *c = p;
-    SECURITY_STATUS st = sspix_gss_ready(c);
     (void)seqno;
-    return st != SEC_E_OK ? st : c->protect->encrypt(c, qop, msg);
+    SEC_GUARD(sspix_gss_ready(c));
+    return c->protect->encrypt(c, qop, msg);
 }
 
 static SECURITY_STATUS core_decrypt(void *p, PSecBufferDesc msg, ULONG seqno, ULONG *qop)
 {
     struct sspix_gss_ctx *c = p;
-    SECURITY_STATUS st = sspix_gss_ready(c);
     (void)seqno;
-    return st != SEC_E_OK ? st : c->protect->decrypt(c, msg, qop);
+    SEC_GUARD(sspix_gss_ready(c));
+    return c->protect->decrypt(c, msg, qop);
 }
 
 static SECURITY_STATUS core_sign(void *p, ULONG qop, PSecBufferDesc msg, ULONG seqno)
 {
     struct sspix_gss_ctx *c = p;
-    SECURITY_STATUS st = sspix_gss_ready(c);
     (void)seqno;
-    if (st != SEC_E_OK)
-        return st;
-    if (qop != 0)
-        return sspix_fail(SEC_E_QOP_NOT_SUPPORTED, "MakeSignature QOP must be 0");
+    SEC_GUARD(sspix_gss_ready(c));
+    SEC_ENSURE(qop == 0, SEC_E_QOP_NOT_SUPPORTED, "MakeSignature QOP must be 0");
     return c->protect->sign(c, msg);
 }
 
 static SECURITY_STATUS core_verify(void *p, PSecBufferDesc msg, ULONG seqno, ULONG *qop)
 {
     struct sspix_gss_ctx *c = p;
-    SECURITY_STATUS st = sspix_gss_ready(c);
     (void)seqno;
-    return st != SEC_E_OK ? st : c->protect->verify(c, msg, qop);
+    SEC_GUARD(sspix_gss_ready(c));
+    return c->protect->verify(c, msg, qop);
 }
 
 const struct sspix_package_ops sspix_gss_ops = {

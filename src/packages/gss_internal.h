@@ -77,13 +77,16 @@ struct sspix_gss_cred {
      * NTLM_USER_FILE or winbind), to tell a vanished file from an unknown
      * user, which gss-ntlmssp reports alike (ENOENT). */
     char *ntlm_users_file;
+    /* Acceptor with SSPIX_AUTH_STORE_REPLAY_IN_PROCESS: Kerberos
+     * authenticators are checked against the process's replay set
+     * (replay.h) and MIT's replay cache is off ("none:"). */
+    int replay_in_process;
 };
 
 struct sspix_gss_ctx {
     const struct sspix_package *pkg;
     gss_ctx_id_t ctx;
     gss_name_t target;   /* initiator: the imported target name */
-    gss_name_t peer;     /* acceptor: the client's name */
     gss_OID mech;        /* the mechanism that authenticated (static storage) */
     OM_uint32 gss_flags; /* as last returned by GSSAPI */
     ULONG attrs;         /* ISC_RET_* / ASC_RET_* */
@@ -117,6 +120,15 @@ struct sspix_gss_ctx {
      * context stays on MIT's per-message calls. */
     struct sspix_rfc4121 *r4;
     int r4_declined;
+    gss_name_t peer; /* acceptor: the client's name */
+    /* Display forms of the client's and the server's names, fetched from
+     * GSSAPI on the first query that needs them (NULL before). */
+    char *client_name, *server_name;
+    /* Acceptor checking replays in process: the tag of the authenticator of
+     * the AP-REQ seen, recorded in the replay set when the context completes. */
+    int replay_in_process;
+    int has_replay_tag;
+    uint8_t replay_tag[16];
 };
 
 /* ---- message protection: one implementation per mechanism ----------------- */
@@ -144,7 +156,7 @@ const struct sspix_protect_ops *sspix_protect_for(gss_OID mech);
 
 /* An established, not exported context with its protection chosen, or the
  * failure (SEC_E_NO_CONTEXT) with a message (gss_core.c). */
-SECURITY_STATUS sspix_gss_ready(struct sspix_gss_ctx *c);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_gss_ready(struct sspix_gss_ctx *c);
 
 /* Kerberos: learn the per-message token format of an established context
  * (protect_krb5.c); quiet records no error. */
@@ -154,7 +166,7 @@ SECURITY_STATUS sspix_krb5_learn_format(struct sspix_gss_ctx *c, int quiet);
  * context into rfc4121.c (a no-op when it does not apply); then the GSSAPI
  * iov calls, answered by rfc4121.c for an adopted context and by MIT
  * otherwise; and a failure's status and message, with rfc4121's reason. */
-SECURITY_STATUS sspix_krb5_adopt_rfc4121(struct sspix_gss_ctx *c);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_krb5_adopt_rfc4121(struct sspix_gss_ctx *c);
 OM_uint32 sspix_krb5_wrap_iov_length(struct sspix_gss_ctx *c, OM_uint32 *minor, int conf, gss_iov_buffer_desc *iov,
                                      size_t n);
 OM_uint32 sspix_krb5_wrap_iov(struct sspix_gss_ctx *c, OM_uint32 *minor, int conf, gss_iov_buffer_desc *iov, size_t n);
@@ -164,8 +176,8 @@ OM_uint32 sspix_krb5_get_mic_iov_length(struct sspix_gss_ctx *c, OM_uint32 *mino
 OM_uint32 sspix_krb5_get_mic_iov(struct sspix_gss_ctx *c, OM_uint32 *minor, gss_iov_buffer_desc *iov, size_t n);
 OM_uint32 sspix_krb5_verify_mic_iov(struct sspix_gss_ctx *c, OM_uint32 *minor, gss_qop_t *qop, gss_iov_buffer_desc *iov,
                                     size_t n);
-SECURITY_STATUS sspix_krb5_call_fail(struct sspix_gss_ctx *c, const char *what, OM_uint32 major, OM_uint32 minor,
-                                     int message);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_krb5_call_fail(struct sspix_gss_ctx *c, const char *what, OM_uint32 major,
+                                                      OM_uint32 minor, int message);
 
 /* ---- names (names.c) --------------------------------------------------------- */
 
@@ -174,22 +186,22 @@ char *sspix_dup_bytes(const void *p, size_t n);
 /* Display form of a name, malloc'ed; NULL on failure or GSS_C_NO_NAME. */
 char *sspix_name_string(gss_name_t name);
 /* pszTargetName (SPN or service@host) as a GSSAPI name. */
-SECURITY_STATUS sspix_import_target(const char *target, gss_name_t *out);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_import_target(const char *target, gss_name_t *out);
 /* A Kerberos principal name. */
-SECURITY_STATUS sspix_import_principal(const char *principal, gss_name_t *out);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_import_principal(const char *principal, gss_name_t *out);
 /* gss-ntlmssp names: a user or host-based name, an SPN as a host-based
  * server name, the acceptor's own name, and "DOMAIN\\user" of an identity. */
-SECURITY_STATUS sspix_ntlm_import(const char *text, size_t len, gss_OID type, gss_name_t *out);
-SECURITY_STATUS sspix_ntlm_server_name(const char *principal, gss_name_t *out);
-SECURITY_STATUS sspix_ntlm_acceptor_name(gss_name_t *out);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_ntlm_import(const char *text, size_t len, gss_OID type, gss_name_t *out);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_ntlm_server_name(const char *principal, gss_name_t *out);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_ntlm_acceptor_name(gss_name_t *out);
 char *sspix_ntlm_user_name(const SEC_WINNT_AUTH_IDENTITY_A *ident);
 
 /* ---- credentials (cred.c, keytab.c) -------------------------------------------- */
 
-SECURITY_STATUS sspix_gss_acquire(const struct sspix_package *pkg, const char *principal, ULONG use,
-                                  const void *auth_data, void **cred, TimeStamp *expiry);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_gss_acquire(const struct sspix_package *pkg, const char *principal, ULONG use,
+                                                   const void *auth_data, void **cred, TimeStamp *expiry);
 void sspix_gss_free_cred(void *cred);
-SECURITY_STATUS sspix_gss_query_cred(void *cred, ULONG attr, void *buffer);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_gss_query_cred(void *cred, ULONG attr, void *buffer);
 /* Where default credentials would come from, for error messages. */
 void sspix_describe_defaults(int initiate, const char *store_ccache, const char *store_keytab, char *out, size_t cap);
 /* One gss_acquire_cred(_from|_with_password) with the store's locations. */
@@ -198,28 +210,32 @@ OM_uint32 sspix_acquire_one(OM_uint32 *minor, gss_name_t name, gss_buffer_t pass
                             OM_uint32 *lifetime);
 /* The keytab an acceptor will use exists, is readable and (with a principal)
  * holds its keys; and a private MEMORY copy of it (sspix_gss_cred.mem_keytab). */
-SECURITY_STATUS sspix_check_keytab(const char *keytab_name, const char *principal);
-SECURITY_STATUS sspix_keytab_to_memory(struct sspix_gss_cred *c, const char *keytab_name, const char *principal);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_check_keytab(const char *keytab_name, const char *principal);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_keytab_to_memory(struct sspix_gss_cred *c, const char *keytab_name,
+                                                        const char *principal);
 
 /* Delegation: an outbound credential of pkg from the Kerberos tickets of
  * src (copied into a MEMORY ccache the new credential owns), the delegated
  * credential of a server context, and a copy of a credential made so. */
-SECURITY_STATUS sspix_gss_cred_from_tickets(const struct sspix_package *pkg, gss_cred_id_t src, void **out,
-                                            TimeStamp *expiry);
-SECURITY_STATUS sspix_gss_delegated_cred(void *ctx, const struct sspix_package *pkg, void **cred, TimeStamp *expiry);
-SECURITY_STATUS sspix_gss_copy_cred(const struct sspix_package *pkg, void *cred, void **out, TimeStamp *expiry);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_gss_cred_from_tickets(const struct sspix_package *pkg, gss_cred_id_t src,
+                                                             void **out, TimeStamp *expiry);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_gss_delegated_cred(void *ctx, const struct sspix_package *pkg, void **cred,
+                                                          TimeStamp *expiry);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_gss_copy_cred(const struct sspix_package *pkg, void *cred, void **out,
+                                                     TimeStamp *expiry);
 
 /* ---- contexts (ctx.c, attrs.c) --------------------------------------------------- */
 
-SECURITY_STATUS sspix_gss_init(const struct sspix_package *pkg, void *cred, void **ctx, const char *target, ULONG req,
-                               const uint8_t *in, size_t in_len, const struct sspix_bindings *cb,
-                               struct sspix_leg *leg);
-SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred, void **ctx, ULONG req, const uint8_t *in,
-                                 size_t in_len, const struct sspix_bindings *cb, struct sspix_leg *leg);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_gss_init(const struct sspix_package *pkg, void *cred, void **ctx,
+                                                const char *target, ULONG req, const uint8_t *in, size_t in_len,
+                                                const struct sspix_bindings *cb, struct sspix_leg *leg);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred, void **ctx, ULONG req,
+                                                  const uint8_t *in, size_t in_len, const struct sspix_bindings *cb,
+                                                  struct sspix_leg *leg);
 void sspix_gss_delete_ctx(void *ctx);
 enum sspix_package_id sspix_gss_negotiated(void *ctx, int *complete);
-SECURITY_STATUS sspix_gss_local_name(void *ctx, char **name);
-SECURITY_STATUS sspix_gss_query_ctx(void *ctx, ULONG attr, void *buffer);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_gss_local_name(void *ctx, char **name);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_gss_query_ctx(void *ctx, ULONG attr, void *buffer);
 /* GSS flags <-> ISC_REQ/ISC_RET/ASC_RET flags. */
 OM_uint32 sspix_isc_to_gss(ULONG req);
 ULONG sspix_gss_to_attrs(OM_uint32 gss_flags, int server, int complete);

@@ -10,6 +10,8 @@
 
 #include <sspix/sspi.h>
 
+#include "common/guard.h"
+
 /* The SEC_E_* status for a failed GSSAPI call (major has a routine error or a
  * token supplementary bit such as GSS_S_DUPLICATE_TOKEN). The minor code
  * decides first, by value, after undoing the mechglue's renumbering of codes
@@ -18,7 +20,7 @@
  * stale keytab, not a wrong password; an errno value is the replay cache).
  * A failure that may come from a file or socket not opened while the process
  * has no descriptor left gives SEC_E_INSUFFICIENT_MEMORY. Thread-safe. */
-SECURITY_STATUS sspix_gss_status(OM_uint32 major, OM_uint32 minor, gss_OID mech);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_gss_status(OM_uint32 major, OM_uint32 minor, gss_OID mech);
 
 /* Maps, records "<what>: <gss text> [<hint>]" as the last error, returns the
  * status. mech may be GSS_C_NO_OID. "<what>: " is left out when what is the

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sspi/errors.h"
+#include "sspi/status.h"
 
 static int name_is(const unsigned char *p, size_t n, const char *name)
 {
@@ -34,12 +34,10 @@ SECURITY_STATUS sspix_package_list_parse(const unsigned char *list, ULONG len, u
     *flags = 0;
     if (len == 0)
         return SEC_E_OK;
-    if (list == NULL)
-        return sspix_fail(SEC_E_INVALID_PARAMETER, "PackageListLength is %u but PackageList is NULL", (unsigned)len);
-    if (len > SSPIX_PKGLIST_MAX)
-        return sspix_fail(SEC_E_INVALID_PARAMETER, "PackageList is longer than %u bytes", SSPIX_PKGLIST_MAX);
-    if (memchr(list, '\0', len) != NULL)
-        return sspix_fail(SEC_E_INVALID_PARAMETER, "PackageListLength covers a NUL byte");
+    SEC_ENSURE(list != NULL, SEC_E_INVALID_PARAMETER, "PackageListLength is %u but PackageList is NULL", (unsigned)len);
+    SEC_ENSURE(len <= SSPIX_PKGLIST_MAX, SEC_E_INVALID_PARAMETER, "PackageList is longer than %u bytes",
+               SSPIX_PKGLIST_MAX);
+    SEC_ENSURE(memchr(list, '\0', len) == NULL, SEC_E_INVALID_PARAMETER, "PackageListLength covers a NUL byte");
     size_t at = 0;
     while (at <= len) {
         size_t end = at;
@@ -53,9 +51,8 @@ SECURITY_STATUS sspix_package_list_parse(const unsigned char *list, ULONG len, u
         int negated = s < e && list[s] == '!';
         if (negated)
             s++;
-        if (s == e)
-            return sspix_fail(SEC_E_INVALID_PARAMETER, "PackageList \"%.*s\" has an empty element", (int)len,
-                              (const char *)list);
+        SEC_ENSURE(s != e, SEC_E_INVALID_PARAMETER, "PackageList \"%.*s\" has an empty element", (int)len,
+                   (const char *)list);
         unsigned bit;
         if (name_is(list + s, e - s, "Kerberos"))
             bit = negated ? SSPIX_PKGLIST_NO_KERBEROS : SSPIX_PKGLIST_KERBEROS;
@@ -86,18 +83,16 @@ SECURITY_STATUS sspix_identity_recognise(const void *auth_data, SEC_WINNT_AUTH_I
     if (auth_data == NULL)
         return SEC_E_OK;
     memcpy(head, auth_data, sizeof(head));
-    if (head[0] == SEC_WINNT_AUTH_IDENTITY_VERSION_2)
-        return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION, "SEC_WINNT_AUTH_IDENTITY_EX2 is not supported: pass a "
-                                                      "SEC_WINNT_AUTH_IDENTITY_EXA or SEC_WINNT_AUTH_IDENTITY_A");
+    SEC_ENSURE(head[0] != SEC_WINNT_AUTH_IDENTITY_VERSION_2, SEC_E_UNSUPPORTED_FUNCTION,
+               "SEC_WINNT_AUTH_IDENTITY_EX2 is not supported: pass a SEC_WINNT_AUTH_IDENTITY_EXA or "
+               "SEC_WINNT_AUTH_IDENTITY_A");
     if (head[0] != SEC_WINNT_AUTH_IDENTITY_VERSION || head[1] != sizeof(SEC_WINNT_AUTH_IDENTITY_EXA)) {
         *ident = auth_data;
         return SEC_E_OK;
     }
     SEC_WINNT_AUTH_IDENTITY_EXA ex;
     memcpy(&ex, auth_data, sizeof(ex));
-    SECURITY_STATUS st = sspix_package_list_parse(ex.PackageList, ex.PackageListLength, pkglist);
-    if (st != SEC_E_OK)
-        return st;
+    SEC_GUARD(sspix_package_list_parse(ex.PackageList, ex.PackageListLength, pkglist));
     if (ex.User == NULL && ex.UserLength == 0 && ex.Domain == NULL && ex.DomainLength == 0 && ex.Password == NULL &&
         ex.PasswordLength == 0)
         return SEC_E_OK; /* the caller's default identity, with a PackageList */
@@ -135,30 +130,27 @@ void sspix_identity_clear(struct sspix_identity *id)
 /* Bounds and encoding of a caller's SEC_WINNT_AUTH_IDENTITY_A. */
 SECURITY_STATUS sspix_identity_check(const SEC_WINNT_AUTH_IDENTITY_A *a)
 {
-    if (a->Flags != SEC_WINNT_AUTH_IDENTITY_ANSI)
-        return sspix_fail(SEC_E_UNSUPPORTED_FUNCTION,
-                          "SEC_WINNT_AUTH_IDENTITY Flags 0x%x: only SEC_WINNT_AUTH_IDENTITY_ANSI is supported",
-                          (unsigned)a->Flags);
-    if (a->UserLength == 0 || a->User == NULL)
-        return sspix_fail(SEC_E_UNKNOWN_CREDENTIALS, "SEC_WINNT_AUTH_IDENTITY has no user name");
-    if (a->UserLength > SSPIX_MAX_IDENTITY_FIELD || a->DomainLength > SSPIX_MAX_IDENTITY_FIELD ||
-        a->PasswordLength > SSPIX_MAX_IDENTITY_FIELD)
-        return sspix_fail(SEC_E_UNKNOWN_CREDENTIALS, "SEC_WINNT_AUTH_IDENTITY field longer than %u bytes",
-                          SSPIX_MAX_IDENTITY_FIELD);
-    if ((a->DomainLength > 0 && a->Domain == NULL) || (a->PasswordLength > 0 && a->Password == NULL))
-        return sspix_fail(SEC_E_UNKNOWN_CREDENTIALS, "SEC_WINNT_AUTH_IDENTITY has a length without a buffer");
-    if (memchr(a->User, '\0', a->UserLength) != NULL ||
-        (a->DomainLength && memchr(a->Domain, '\0', a->DomainLength) != NULL) ||
-        (a->PasswordLength && memchr(a->Password, '\0', a->PasswordLength) != NULL))
-        return sspix_fail(SEC_E_UNKNOWN_CREDENTIALS, "SEC_WINNT_AUTH_IDENTITY length covers a NUL byte");
+    SEC_ENSURE(a->Flags == SEC_WINNT_AUTH_IDENTITY_ANSI, SEC_E_UNSUPPORTED_FUNCTION,
+               "SEC_WINNT_AUTH_IDENTITY Flags 0x%x: only SEC_WINNT_AUTH_IDENTITY_ANSI is supported",
+               (unsigned)a->Flags);
+    SEC_ENSURE(a->UserLength > 0 && a->User != NULL, SEC_E_UNKNOWN_CREDENTIALS,
+               "SEC_WINNT_AUTH_IDENTITY has no user name");
+    SEC_ENSURE(a->UserLength <= SSPIX_MAX_IDENTITY_FIELD && a->DomainLength <= SSPIX_MAX_IDENTITY_FIELD &&
+                   a->PasswordLength <= SSPIX_MAX_IDENTITY_FIELD,
+               SEC_E_UNKNOWN_CREDENTIALS, "SEC_WINNT_AUTH_IDENTITY field longer than %u bytes",
+               SSPIX_MAX_IDENTITY_FIELD);
+    SEC_ENSURE((a->DomainLength == 0 || a->Domain != NULL) && (a->PasswordLength == 0 || a->Password != NULL),
+               SEC_E_UNKNOWN_CREDENTIALS, "SEC_WINNT_AUTH_IDENTITY has a length without a buffer");
+    SEC_ENSURE(memchr(a->User, '\0', a->UserLength) == NULL &&
+                   (a->DomainLength == 0 || memchr(a->Domain, '\0', a->DomainLength) == NULL) &&
+                   (a->PasswordLength == 0 || memchr(a->Password, '\0', a->PasswordLength) == NULL),
+               SEC_E_UNKNOWN_CREDENTIALS, "SEC_WINNT_AUTH_IDENTITY length covers a NUL byte");
     return SEC_E_OK;
 }
 
 SECURITY_STATUS sspix_identity_parse(const SEC_WINNT_AUTH_IDENTITY_A *a, struct sspix_identity *id)
 {
-    SECURITY_STATUS st;
-    if ((st = sspix_identity_check(a)) != SEC_E_OK)
-        return st;
+    SEC_GUARD(sspix_identity_check(a));
 
     /* DOMAIN\user and user@REALM forms; a Windows domain is a realm in
      * capitals. */

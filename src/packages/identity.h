@@ -9,6 +9,8 @@
 
 #include <sspix/sspix.h>
 
+#include "common/guard.h"
+
 /* What a PackageList says about the packages Negotiate may use. */
 #define SSPIX_PKGLIST_KERBEROS    0x1u /* named */
 #define SSPIX_PKGLIST_NTLM        0x2u /* named */
@@ -27,7 +29,7 @@
  * a message. len counts bytes without a terminating NUL; list may be NULL
  * when len is 0 (then *flags is 0).
  */
-SECURITY_STATUS sspix_package_list_parse(const unsigned char *list, ULONG len, unsigned *flags);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_package_list_parse(const unsigned char *list, ULONG len, unsigned *flags);
 
 /*
  * Recognises pAuthData. Sets *ident to the SEC_WINNT_AUTH_IDENTITY_A to use
@@ -36,8 +38,8 @@ SECURITY_STATUS sspix_package_list_parse(const unsigned char *list, ULONG len, u
  * into *storage, which must outlive the use of *ident. auth_data must not be
  * an SSPIX_AUTH_STORE_A (the caller tells those apart first).
  */
-SECURITY_STATUS sspix_identity_recognise(const void *auth_data, SEC_WINNT_AUTH_IDENTITY_A *storage,
-                                         const SEC_WINNT_AUTH_IDENTITY_A **ident, unsigned *pkglist);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_identity_recognise(const void *auth_data, SEC_WINNT_AUTH_IDENTITY_A *storage,
+                                                          const SEC_WINNT_AUTH_IDENTITY_A **ident, unsigned *pkglist);
 
 /* Longest User, Domain or Password accepted, in bytes. */
 #define SSPIX_MAX_IDENTITY_FIELD 512u
@@ -53,10 +55,10 @@ struct sspix_identity {
 /* Bounds and encoding of a caller's SEC_WINNT_AUTH_IDENTITY_A: ANSI flag,
  * a user, lengths within SSPIX_MAX_IDENTITY_FIELD with memory behind them,
  * no NUL inside a length. SEC_E_OK or the failure with a message. */
-SECURITY_STATUS sspix_identity_check(const SEC_WINNT_AUTH_IDENTITY_A *a);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_identity_check(const SEC_WINNT_AUTH_IDENTITY_A *a);
 
 /* Checks a and fills *id; on failure *id holds nothing to free. */
-SECURITY_STATUS sspix_identity_parse(const SEC_WINNT_AUTH_IDENTITY_A *a, struct sspix_identity *id);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_identity_parse(const SEC_WINNT_AUTH_IDENTITY_A *a, struct sspix_identity *id);
 
 /* Frees *id, wiping the password; safe on a zeroed or cleared identity. */
 void sspix_identity_clear(struct sspix_identity *id);

@@ -2,6 +2,7 @@
 /*
  * kerberos.c - the "Kerberos" package: the krb5 mechanism, directly.
  */
+#include "packages/cred.h"
 #include "packages/gss_core.h"
 
 /* What this implementation really offers (no datagram contexts). */
@@ -20,4 +21,5 @@ const struct sspix_package sspix_package_kerberos = {
     .rpcid = RPC_C_AUTHN_GSS_KERBEROS,
     .max_token = 48000, /* Windows' value since Server 2012: tickets with large PACs fit */
     .ops = &sspix_gss_ops,
+    .cred = &sspix_cred_krb5,
 };

@@ -77,7 +77,7 @@ struct sspix_krb5_format {
  * enctypes and uses it from then on). Returns 0, or SSPIX_ERR_INVALID for an
  * enctype whose token format is not known here (f is then unchanged).
  */
-SSPIX_WARN_UNUSED int sspix_krb5_format_init(struct sspix_krb5_format *f, int32_t enctype, int initiator, int mutual);
+SSPIX_MUST_CHECK int sspix_krb5_format_init(struct sspix_krb5_format *f, int32_t enctype, int initiator, int mutual);
 
 /* The enctype's name as krb5.conf spells it, or "unknown". Static storage. */
 const char *sspix_krb5_enctype_name(int32_t enctype);
@@ -99,8 +99,8 @@ struct sspix_krb5_wrap_info {
  * this context is the measure there; RFC 1964 framing has one). info may be
  * NULL.
  */
-SSPIX_WARN_UNUSED int sspix_krb5_check_wrap_stream(const struct sspix_krb5_format *f, const uint8_t *tok, size_t len,
-                                                   struct sspix_krb5_wrap_info *info, char *why, size_t cap);
+SSPIX_MUST_CHECK int sspix_krb5_check_wrap_stream(const struct sspix_krb5_format *f, const uint8_t *tok, size_t len,
+                                                  struct sspix_krb5_wrap_info *info, char *why, size_t cap);
 
 /*
  * A wrap token in the Windows layout: its header (and, for RFC 4121, the
@@ -108,13 +108,13 @@ SSPIX_WARN_UNUSED int sspix_krb5_check_wrap_stream(const struct sspix_krb5_forma
  * bytes of data and padding in other buffers. Never SSPIX_ERR_SHORT: the
  * caller says where the token ends. info may be NULL.
  */
-SSPIX_WARN_UNUSED int sspix_krb5_check_wrap_split(const struct sspix_krb5_format *f, const uint8_t *hdr, size_t hdr_len,
-                                                  size_t body_len, struct sspix_krb5_wrap_info *info, char *why,
-                                                  size_t cap);
+SSPIX_MUST_CHECK int sspix_krb5_check_wrap_split(const struct sspix_krb5_format *f, const uint8_t *hdr, size_t hdr_len,
+                                                 size_t body_len, struct sspix_krb5_wrap_info *info, char *why,
+                                                 size_t cap);
 
 /* A MIC token (VerifySignature's SECBUFFER_TOKEN). Never SSPIX_ERR_SHORT: a
  * signature has one exact size. */
-SSPIX_WARN_UNUSED int sspix_krb5_check_mic(const struct sspix_krb5_format *f, const uint8_t *tok, size_t len, char *why,
-                                           size_t cap);
+SSPIX_MUST_CHECK int sspix_krb5_check_mic(const struct sspix_krb5_format *f, const uint8_t *tok, size_t len, char *why,
+                                          size_t cap);
 
 #endif /* SSPIX_PACKAGES_KRB5_TOKEN_H */

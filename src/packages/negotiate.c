@@ -4,6 +4,7 @@
  * mechanism, negotiating Kerberos; as an acceptor it also takes a client that
  * sends raw Kerberos tokens, as Windows' Negotiate does.
  */
+#include "packages/cred.h"
 #include "packages/gss_core.h"
 
 #define NEGOTIATE_CAPS                                                                                                 \
@@ -21,4 +22,5 @@ const struct sspix_package sspix_package_negotiate = {
     .rpcid = RPC_C_AUTHN_GSS_NEGOTIATE,
     .max_token = 48256, /* Kerberos' maximum plus the SPNEGO envelope */
     .ops = &sspix_gss_ops,
+    .cred = &sspix_cred_negotiate,
 };

@@ -4,6 +4,7 @@
  * message protection is protect_ntlm.c; the checks its handshake tokens pass
  * before gss-ntlmssp sees them are tokcheck.c and ntlm_msg.c.
  */
+#include "packages/cred.h"
 #include "packages/gss_internal.h"
 
 /* INTEGRITY | PRIVACY | TOKEN_ONLY | CONNECTION | MULTI_REQUIRED | IMPERSONATION | ACCEPT_WIN32_NAME | NEGOTIABLE |
@@ -22,4 +23,5 @@ const struct sspix_package sspix_package_ntlm = {
     .rpcid = RPC_C_AUTHN_WINNT,
     .max_token = SSPIX_NTLM_MAX_TOKEN,
     .ops = &sspix_gss_ops,
+    .cred = &sspix_cred_ntlm,
 };

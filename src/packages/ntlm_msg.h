@@ -73,7 +73,7 @@ int sspix_ntlm_msg_is_ntlm(const uint8_t *p, size_t n);
  * always NUL-terminated when cap > 0; why may be NULL when cap is 0). p may
  * be NULL only if n is 0.
  */
-SSPIX_WARN_UNUSED int sspix_ntlm_msg_check(const uint8_t *p, size_t n, uint32_t want, uint32_t chal_flags,
-                                           struct sspix_ntlm_info *info, char *why, size_t cap);
+SSPIX_MUST_CHECK int sspix_ntlm_msg_check(const uint8_t *p, size_t n, uint32_t want, uint32_t chal_flags,
+                                          struct sspix_ntlm_info *info, char *why, size_t cap);
 
 #endif

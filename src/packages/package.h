@@ -28,6 +28,8 @@
 enum sspix_package_id { SSPIX_PKG_NEGOTIATE = 0, SSPIX_PKG_KERBEROS = 1, SSPIX_PKG_NTLM = 2, SSPIX_PKG_COUNT };
 
 struct sspix_package;
+/* A package's own credential acquisition (packages/cred.h): opaque here. */
+struct sspix_cred_ops;
 
 /* One handshake leg's output: a malloc'ed token (NULL/0 when none), the
  * package-independent attribute flags, and the expiry. */
@@ -115,6 +117,7 @@ struct sspix_package {
     USHORT rpcid;
     ULONG max_token;
     const struct sspix_package_ops *ops;
+    const struct sspix_cred_ops *cred; /* how ops->acquire_cred acquires for this package */
 };
 
 /* The registry: packages in EnumerateSecurityPackages order. Immutable. */

@@ -29,7 +29,7 @@
 #include "common/buf.h"
 #include "common/guard.h"
 #include "packages/gss_status.h"
-#include "sspi/errors.h"
+#include "sspi/status.h"
 #include "packages/krb5_token.h"
 
 #define SSPIX_MAX_IOV 16
@@ -189,10 +189,8 @@ static SECURITY_STATUS protect_encrypt(struct sspix_gss_ctx *c, ULONG qop, PSecB
     int map[SSPIX_MAX_IOV];
     size_t n;
     OM_uint32 major, minor;
-    SECURITY_STATUS st;
 
-    if ((st = map_iov(msg, iov, map, &n, 0)) != SEC_E_OK)
-        return st;
+    SEC_GUARD(map_iov(msg, iov, map, &n, 0));
     if (qop & ~(ULONG)SECQOP_WRAP_NO_ENCRYPT)
         return sspix_fail(SEC_E_QOP_NOT_SUPPORTED, "QOP 0x%x: only 0 and KERB_WRAP_NO_ENCRYPT are supported",
                           (unsigned)qop);
@@ -314,12 +312,9 @@ static SECURITY_STATUS protect_decrypt(struct sspix_gss_ctx *c, PSecBufferDesc m
     OM_uint32 major, minor;
     int conf = 0;
     gss_qop_t qop_state = 0;
-    SECURITY_STATUS st;
 
-    if ((st = map_iov(msg, iov, map, &n, 0)) != SEC_E_OK)
-        return st;
-    if ((st = check_decrypt_layout(c, iov, map, &n)) != SEC_E_OK)
-        return st;
+    SEC_GUARD(map_iov(msg, iov, map, &n, 0));
+    SEC_GUARD(check_decrypt_layout(c, iov, map, &n));
     major = sspix_krb5_unwrap_iov(c, &minor, &conf, &qop_state, iov, n);
     if (sspix_gss_failed(major)) {
         return sspix_krb5_call_fail(c, "DecryptMessage", major, minor, 1);
@@ -342,10 +337,8 @@ static SECURITY_STATUS protect_sign(struct sspix_gss_ctx *c, PSecBufferDesc msg)
     int map[SSPIX_MAX_IOV];
     size_t n;
     OM_uint32 major, minor;
-    SECURITY_STATUS st;
 
-    if ((st = map_iov(msg, iov, map, &n, 1)) != SEC_E_OK)
-        return st;
+    SEC_GUARD(map_iov(msg, iov, map, &n, 1));
     struct iov_census k;
     census(iov, n, &k);
     int tok = k.mic_at;
@@ -379,10 +372,8 @@ static SECURITY_STATUS protect_verify(struct sspix_gss_ctx *c, PSecBufferDesc ms
     size_t n;
     OM_uint32 major, minor;
     gss_qop_t qop_state = 0;
-    SECURITY_STATUS st;
 
-    if ((st = map_iov(msg, iov, map, &n, 1)) != SEC_E_OK)
-        return st;
+    SEC_GUARD(map_iov(msg, iov, map, &n, 1));
     /* MIT asserts on a MIC shorter than its checksum and on a STREAM here:
      * the layout and the token are checked first. */
     struct iov_census k;

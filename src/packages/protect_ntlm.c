@@ -37,7 +37,7 @@
 #include <string.h>
 
 #include "packages/gss_status.h"
-#include "sspi/errors.h"
+#include "sspi/status.h"
 
 /* Largest message one call protects: the data is copied once to meet
  * gss-ntlmssp's contiguous-buffer interface. */
@@ -62,12 +62,10 @@ static SECURITY_STATUS check_buffers(PSecBufferDesc msg)
 /* The TOKEN and the one DATA buffer of an EncryptMessage/DecryptMessage call. */
 static SECURITY_STATUS token_and_data(PSecBufferDesc msg, SecBuffer **token, SecBuffer **data, SecBuffer **stream)
 {
-    SECURITY_STATUS st;
     *token = *data = NULL;
     if (stream != NULL)
         *stream = NULL;
-    if ((st = check_buffers(msg)) != SEC_E_OK)
-        return st;
+    SEC_GUARD(check_buffers(msg));
     for (ULONG i = 0; i < msg->cBuffers; i++) {
         SecBuffer *b = &msg->pBuffers[i];
         switch (base_type(b)) {
@@ -99,7 +97,6 @@ static SECURITY_STATUS ntlm_encrypt_raw(gss_ctx_id_t ctx, gss_OID mech, ULONG qo
 {
     SecBuffer *token, *data;
     OM_uint32 major, minor;
-    SECURITY_STATUS st;
     int conf = 0;
 
     if (qop != 0)
@@ -107,8 +104,7 @@ static SECURITY_STATUS ntlm_encrypt_raw(gss_ctx_id_t ctx, gss_OID mech, ULONG qo
                           "QOP 0x%x: NTLM always seals (gss-ntlmssp has no sign-only wrap; "
                           "use MakeSignature)",
                           (unsigned)qop);
-    if ((st = token_and_data(msg, &token, &data, NULL)) != SEC_E_OK)
-        return st;
+    SEC_GUARD(token_and_data(msg, &token, &data, NULL));
     if (token == NULL)
         return sspix_fail(SEC_E_INVALID_TOKEN, "EncryptMessage needs a SECBUFFER_TOKEN of %u bytes",
                           SSPIX_NTLM_SIGNATURE);
@@ -142,13 +138,11 @@ static SECURITY_STATUS ntlm_decrypt_raw(gss_ctx_id_t ctx, gss_OID mech, PSecBuff
 {
     SecBuffer *token, *data, *stream;
     OM_uint32 major, minor;
-    SECURITY_STATUS st;
     int conf = 0;
     uint8_t *joined = NULL;
     gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
 
-    if ((st = token_and_data(msg, &token, &data, &stream)) != SEC_E_OK)
-        return st;
+    SEC_GUARD(token_and_data(msg, &token, &data, &stream));
     if (stream != NULL) {
         /* signature || sealed data, as gss_wrap emits it. gss-ntlmssp takes
          * the 16-byte signature without checking the length. */
@@ -218,12 +212,10 @@ static SECURITY_STATUS ntlm_decrypt_raw(gss_ctx_id_t ctx, gss_OID mech, PSecBuff
 static SECURITY_STATUS signed_bytes(PSecBufferDesc msg, SecBuffer **token, gss_buffer_desc *out)
 {
     size_t total = 0;
-    SECURITY_STATUS st;
     *token = NULL;
     out->value = NULL;
     out->length = 0;
-    if ((st = check_buffers(msg)) != SEC_E_OK)
-        return st;
+    SEC_GUARD(check_buffers(msg));
     for (ULONG i = 0; i < msg->cBuffers; i++) {
         SecBuffer *b = &msg->pBuffers[i];
         if (base_type(b) == SECBUFFER_TOKEN && *token == NULL)
@@ -259,10 +251,8 @@ static SECURITY_STATUS ntlm_sign_raw(gss_ctx_id_t ctx, gss_OID mech, PSecBufferD
     SecBuffer *token;
     gss_buffer_desc in, out = GSS_C_EMPTY_BUFFER;
     OM_uint32 major, minor;
-    SECURITY_STATUS st;
 
-    if ((st = signed_bytes(msg, &token, &in)) != SEC_E_OK)
-        return st;
+    SEC_GUARD(signed_bytes(msg, &token, &in));
     if (token->cbBuffer < SSPIX_NTLM_SIGNATURE) {
         free(in.value);
         return sspix_fail(SEC_E_BUFFER_TOO_SMALL, "the SECBUFFER_TOKEN buffer has %u bytes; %u are needed",
@@ -287,10 +277,8 @@ static SECURITY_STATUS ntlm_verify_raw(gss_ctx_id_t ctx, gss_OID mech, PSecBuffe
     SecBuffer *token;
     gss_buffer_desc in;
     OM_uint32 major, minor;
-    SECURITY_STATUS st;
 
-    if ((st = signed_bytes(msg, &token, &in)) != SEC_E_OK)
-        return st;
+    SEC_GUARD(signed_bytes(msg, &token, &in));
     /* gss-ntlmssp compares 16 bytes without looking at the length. */
     if (token->cbBuffer != SSPIX_NTLM_SIGNATURE) {
         free(in.value);

@@ -75,7 +75,7 @@ int sspix_spnego_oid_eq(const uint8_t *p, size_t n, const uint8_t *oid, size_t m
  * SSPIX_ERR_INVALID with a short reason in why (cap bytes, NUL-terminated
  * when cap > 0). p may be NULL only if n is 0; *out is unspecified on failure.
  */
-SSPIX_WARN_UNUSED int sspix_spnego_parse(const uint8_t *p, size_t n, struct sspix_spnego_tok *out, char *why,
-                                         size_t cap);
+SSPIX_MUST_CHECK int sspix_spnego_parse(const uint8_t *p, size_t n, struct sspix_spnego_tok *out, char *why,
+                                        size_t cap);
 
 #endif

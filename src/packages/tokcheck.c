@@ -15,7 +15,7 @@
 
 #include "packages/ntlm_msg.h"
 #include "packages/spnego_tok.h"
-#include "sspi/errors.h"
+#include "sspi/status.h"
 
 /* gss-ntlmssp verifies a mechListMIC as an NTLM signature, reading 16 bytes
  * whatever the length. */
@@ -83,11 +83,9 @@ static SECURITY_STATUS check_spnego(struct sspix_gss_ctx *c, int accept, int fir
         /* A NegTokenInit's mechToken is for the first mechanism only. */
         if (tok.kind != SSPIX_SPNEGO_INIT || is_ntlm_oid(tok.mech, tok.mech_len) ||
             sspix_ntlm_msg_is_ntlm(tok.token, tok.token_len)) {
-            SECURITY_STATUS st = check_ntlm_message(c, accept, want, tok.token, tok.token_len,
-                                                    tok.kind == SSPIX_SPNEGO_INIT ? " in the SPNEGO mechToken"
-                                                                                  : " in the SPNEGO responseToken");
-            if (st != SEC_E_OK)
-                return st;
+            SEC_GUARD(check_ntlm_message(c, accept, want, tok.token, tok.token_len,
+                                         tok.kind == SSPIX_SPNEGO_INIT ? " in the SPNEGO mechToken"
+                                                                       : " in the SPNEGO responseToken"));
             ntlm = 1;
         }
     }

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "session/protect.h"
+
 /* What every handshake asks for (the issue's list). ASC_REQ_ALLOCATE_MEMORY
  * only changes who allocates the output token: the package allocates one of
  * the right size instead of us keeping a cbMaxToken (48 KB) buffer per
@@ -28,6 +30,19 @@
 #define SSPIX_CONN_READ_MAX (16u * 1024u)
 
 /* ---- the shared credential ---------------------------------------------- */
+
+/* One AcquireCredentialsHandle with the arguments kept in c. */
+static SECURITY_STATUS acquire_one(sspix_svc_cred *c, PCredHandle h)
+{
+    SSPIX_AUTH_STORE_A store = {.Magic = SSPIX_AUTH_STORE_MAGIC,
+                                .Keytab = c->acq_keytab,
+                                .NtlmUsersFile = c->acq_ntlm_users,
+                                .Flags = c->acq_flags};
+    bool use_store = c->acq_keytab != NULL || c->acq_ntlm_users != NULL || c->acq_flags != 0;
+    TimeStamp expiry;
+    return c->sspi->AcquireCredentialsHandleA((SEC_CHAR *)c->acq_spn, (SEC_CHAR *)c->package, SECPKG_CRED_INBOUND, NULL,
+                                              use_store ? &store : NULL, NULL, NULL, h, &expiry);
+}
 
 SECURITY_STATUS sspix_svc_cred_acquire(const char *package, const char *spn, const char *keytab,
                                        const struct sspix_svc_limits *limits, sspix_svc_cred **out)
@@ -54,19 +69,49 @@ SECURITY_STATUS sspix_svc_cred_acquire_flags(const char *package, const char *sp
     c->limits = *limits;
     snprintf(c->package, sizeof(c->package), "%s", package);
     snprintf(c->principal, sizeof(c->principal), "%s", spn ? spn : "any");
-    SSPIX_AUTH_STORE_A store = {
-        .Magic = SSPIX_AUTH_STORE_MAGIC, .Keytab = keytab, .NtlmUsersFile = ntlm_users, .Flags = store_flags};
-    TimeStamp expiry;
-    SECURITY_STATUS st = c->sspi->AcquireCredentialsHandleA((SEC_CHAR *)spn, (SEC_CHAR *)package, SECPKG_CRED_INBOUND,
-                                                            NULL, keytab || ntlm_users || store_flags ? &store : NULL,
-                                                            NULL, NULL, &c->handle, &expiry);
+    c->acq_flags = store_flags;
+    if ((spn != NULL && (c->acq_spn = strdup(spn)) == NULL) ||
+        (keytab != NULL && (c->acq_keytab = strdup(keytab)) == NULL) ||
+        (ntlm_users != NULL && (c->acq_ntlm_users = strdup(ntlm_users)) == NULL)) {
+        free(c->acq_spn);
+        free(c->acq_keytab);
+        free(c);
+        return SEC_E_INSUFFICIENT_MEMORY;
+    }
+    SECURITY_STATUS st = acquire_one(c, &c->handle);
     if (st != SEC_E_OK) {
+        free(c->acq_spn);
+        free(c->acq_keytab);
+        free(c->acq_ntlm_users);
         free(c);
         return st;
     }
     atomic_init(&c->refs, 1);
     *out = c;
     return SEC_E_OK;
+}
+
+unsigned sspix_svc_cred_replicate(sspix_svc_cred *c, unsigned n)
+{
+    if (c->parent != NULL || c->extra != NULL || n <= 1)
+        return 1 + c->nextra;
+    c->extra = calloc(n - 1, sizeof(*c->extra));
+    if (c->extra == NULL)
+        return 1;
+    while (c->nextra < n - 1 && acquire_one(c, &c->extra[c->nextra]) == SEC_E_OK)
+        c->nextra++;
+    if (c->nextra == 0) {
+        free(c->extra);
+        c->extra = NULL;
+    }
+    return 1 + c->nextra;
+}
+
+PCredHandle sspix_svc_cred_handle(sspix_svc_cred *c, unsigned slot)
+{
+    if (c->nextra == 0 || slot % (c->nextra + 1) == 0)
+        return &c->handle;
+    return &c->extra[slot % (c->nextra + 1) - 1];
 }
 
 SECURITY_STATUS sspix_svc_cred_rewrap(sspix_svc_cred *old, const struct sspix_svc_limits *limits, sspix_svc_cred **out)
@@ -77,6 +122,8 @@ SECURITY_STATUS sspix_svc_cred_rewrap(sspix_svc_cred *old, const struct sspix_sv
         return SEC_E_INSUFFICIENT_MEMORY;
     c->sspi = old->sspi;
     c->handle = old->handle;
+    c->extra = old->extra; /* the parent's, like handle */
+    c->nextra = old->nextra;
     c->limits = *limits;
     memcpy(c->package, old->package, sizeof(c->package));
     memcpy(c->principal, old->principal, sizeof(c->principal));
@@ -97,10 +144,17 @@ void sspix_svc_cred_unref(sspix_svc_cred *c)
     if (c == NULL)
         return;
     if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1) {
-        if (c->parent != NULL)
-            sspix_svc_cred_unref(c->parent); /* the handle is the parent's */
-        else
+        if (c->parent != NULL) {
+            sspix_svc_cred_unref(c->parent); /* the handles are the parent's */
+        } else {
             c->sspi->FreeCredentialsHandle(&c->handle);
+            for (unsigned i = 0; i < c->nextra; i++)
+                c->sspi->FreeCredentialsHandle(&c->extra[i]);
+            free(c->extra);
+        }
+        free(c->acq_spn);
+        free(c->acq_keytab);
+        free(c->acq_ntlm_users);
         free(c);
     }
 }
@@ -115,8 +169,14 @@ static size_t out_max(const struct sspix_svc_limits *l)
 
 void sspix_conn_init(sspix_conn *c, sspix_svc_cred *cred)
 {
+    sspix_conn_init_slot(c, cred, 0);
+}
+
+void sspix_conn_init_slot(sspix_conn *c, sspix_svc_cred *cred, unsigned slot)
+{
     memset(c, 0, sizeof(*c));
     c->cred = sspix_svc_cred_ref(cred);
+    c->slot = slot;
     c->status = SEC_E_OK;
     SecInvalidateHandle(&c->ctx);
     sspix_writer_init_heap(&c->out, out_max(&cred->limits));
@@ -400,8 +460,8 @@ int sspix_conn_accept(sspix_conn *c, const uint8_t *token, size_t len, void **ou
     SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
     SecBufferDesc in = {SECBUFFER_VERSION, 1, &ib}, outd = {SECBUFFER_VERSION, 1, &ob};
     errno = 0;
-    st = t->AcceptSecurityContext(&c->cred->handle, c->have_ctx ? &c->ctx : NULL, &in, CONN_ASC_REQ,
-                                  SECURITY_NATIVE_DREP, &c->ctx, &outd, &c->attrs, &expiry);
+    st = t->AcceptSecurityContext(sspix_svc_cred_handle(c->cred, c->slot), c->have_ctx ? &c->ctx : NULL, &in,
+                                  CONN_ASC_REQ, SECURITY_NATIVE_DREP, &c->ctx, &outd, &c->attrs, &expiry);
     int err = errno;
     c->status = st;
     if (!SEC_SUCCESS(st)) {
@@ -482,24 +542,18 @@ size_t sspix_conn_greeting(const sspix_conn *c, char *buf, size_t cap)
 int sspix_conn_encrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_cap, size_t *trailer_len, uint8_t *data,
                        size_t len)
 {
-    SecBuffer b[2] = {{(ULONG)trailer_cap, SECBUFFER_TOKEN, trailer}, {(ULONG)len, SECBUFFER_DATA, data}};
-    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
-    SECURITY_STATUS st = c->cred->sspi->EncryptMessage(&c->ctx, 0, &d, c->messages);
-    if (st != SEC_E_OK) {
-        return sspi_failed(c, st);
-    }
-    /* Windows reports a larger cbSecurityTrailer than it emits: use what came back. */
-    *trailer_len = b[0].cbBuffer;
-    return 0;
+    /* Windows reports a larger cbSecurityTrailer than it emits: *trailer_len is what came back. */
+    SECURITY_STATUS st =
+        sspix_protect_seal(c->cred->sspi, &c->ctx, 0, c->messages, trailer, trailer_cap, trailer_len, data, len);
+    return st != SEC_E_OK ? sspi_failed(c, st) : 0;
 }
 
 int sspix_conn_decrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_len, uint8_t *data, size_t len, uint8_t **plain,
                        size_t *plain_len)
 {
-    SecBuffer b[2] = {{(ULONG)trailer_len, SECBUFFER_TOKEN, trailer}, {(ULONG)len, SECBUFFER_DATA, data}};
-    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
     ULONG qop = 0;
-    SECURITY_STATUS st = c->cred->sspi->DecryptMessage(&c->ctx, &d, c->messages, &qop);
+    SECURITY_STATUS st = sspix_protect_unseal(c->cred->sspi, &c->ctx, c->messages, trailer, trailer_len, data, len,
+                                              plain, plain_len, &qop);
     if (st != SEC_E_OK) {
         return sspi_failed(c, st);
     }
@@ -508,37 +562,25 @@ int sspix_conn_decrypt(sspix_conn *c, uint8_t *trailer, size_t trailer_len, uint
         sspix_conn_fail(c, "not_encrypted", "the client sent a message with integrity protection only");
         return SSPIX_ERR_AUTH;
     }
-    *plain = b[1].pvBuffer;
-    *plain_len = b[1].cbBuffer;
     return 0;
 }
 
 int sspix_conn_unwrap(sspix_conn *c, uint8_t *tok, size_t len, uint8_t **plain, size_t *plain_len, bool *encrypted)
 {
-    /* STREAM first: the package finds the token there and points DATA into it. */
-    SecBuffer b[2] = {{(ULONG)len, SECBUFFER_STREAM, tok}, {0, SECBUFFER_DATA, NULL}};
-    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
     ULONG qop = 0;
-    SECURITY_STATUS st = c->cred->sspi->DecryptMessage(&c->ctx, &d, c->messages, &qop);
+    SECURITY_STATUS st =
+        sspix_protect_unseal_stream(c->cred->sspi, &c->ctx, c->messages, tok, len, plain, plain_len, &qop);
     if (st != SEC_E_OK) {
         return sspi_failed(c, st);
     }
-    *plain = b[1].pvBuffer;
-    *plain_len = b[1].cbBuffer;
     *encrypted = (qop & SECQOP_WRAP_NO_ENCRYPT) == 0;
     return 0;
 }
 
 int sspix_conn_sign(sspix_conn *c, const uint8_t *data, size_t len, uint8_t *mic, size_t cap, size_t *mic_len)
 {
-    SecBuffer b[2] = {{(ULONG)len, SECBUFFER_DATA, (void *)data}, {(ULONG)cap, SECBUFFER_TOKEN, mic}};
-    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
-    SECURITY_STATUS st = c->cred->sspi->MakeSignature(&c->ctx, 0, &d, c->messages);
-    if (st != SEC_E_OK) {
-        return sspi_failed(c, st);
-    }
-    *mic_len = b[1].cbBuffer;
-    return 0;
+    SECURITY_STATUS st = sspix_protect_sign(c->cred->sspi, &c->ctx, c->messages, data, len, mic, cap, mic_len);
+    return st != SEC_E_OK ? sspi_failed(c, st) : 0;
 }
 
 /* ---- the log line ---------------------------------------------------------- */

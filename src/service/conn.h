@@ -89,9 +89,20 @@ typedef struct sspix_svc_cred {
     atomic_uint refs;
     PSecurityFunctionTableA sspi; /* InitSecurityInterface() */
     CredHandle handle;
+    /*
+     * More handles on the same keys (sspix_svc_cred_replicate), so that
+     * threads accepting at the same time do not queue on one credential: MIT's
+     * acceptor holds its credential's lock for the whole of each accept.
+     * NULL/0: none, every slot uses handle.
+     */
+    CredHandle *extra;
+    unsigned nextra;
     struct sspix_svc_limits limits;
     char package[16];    /* "Negotiate" / "Kerberos": what was asked for */
     char principal[256]; /* --spn, or "any" */
+    /* What the acquire was given, for sspix_svc_cred_replicate (heap; NULL: not given). */
+    char *acq_spn, *acq_keytab, *acq_ntlm_users;
+    ULONG acq_flags;
     /* sspix_svc_cred_rewrap(): handle is parent's, which this holds a reference to. */
     struct sspix_svc_cred *parent;
 } sspix_svc_cred;
@@ -120,6 +131,17 @@ SECURITY_STATUS sspix_svc_cred_acquire_flags(const char *package, const char *sp
  * SEC_E_INSUFFICIENT_MEMORY.
  */
 SECURITY_STATUS sspix_svc_cred_rewrap(sspix_svc_cred *old, const struct sspix_svc_limits *limits, sspix_svc_cred **out);
+/*
+ * Acquire handles until there are n in all (the first included), with the
+ * arguments of the original acquire, one per thread that accepts. Only on a
+ * credential no connection uses yet (nothing is locked). Returns how many
+ * handles there are afterwards (>= 1): fewer than n when an acquire failed
+ * (the keytab became unreadable, say); the slots then share them. A
+ * rewrapped generation shares its parent's handles and cannot replicate.
+ */
+unsigned sspix_svc_cred_replicate(sspix_svc_cred *c, unsigned n);
+/* The handle that slot (a worker thread's index) accepts with. */
+PCredHandle sspix_svc_cred_handle(sspix_svc_cred *c, unsigned slot);
 sspix_svc_cred *sspix_svc_cred_ref(sspix_svc_cred *c);
 void sspix_svc_cred_unref(sspix_svc_cred *c); /* NULL is fine */
 
@@ -154,6 +176,7 @@ typedef struct sspix_conn {
     uint32_t legs;  /* tokens exchanged so far, both directions */
     uint32_t messages;
     uint32_t trailer_max;   /* cbSecurityTrailer, once authenticated */
+    uint32_t slot;          /* which of the credential's handles accepts (sspix_svc_cred_handle) */
     ULONG attrs;            /* ASC_RET_* of the last AcceptSecurityContext */
     SECURITY_STATUS status; /* last SSPI status (SEC_E_OK until something fails) */
     const char *reason;     /* static: NULL, "eof", "deadline", "too_long", ... */
@@ -168,6 +191,9 @@ typedef struct sspix_conn {
 
 /* Start a connection holding a reference to cred (taken here). Allocates nothing. */
 void sspix_conn_init(sspix_conn *c, sspix_svc_cred *cred);
+/* The same, accepting with the credential's handle for slot (the engine's
+ * worker index), so that each thread uses its own. */
+void sspix_conn_init_slot(sspix_conn *c, sspix_svc_cred *cred, unsigned slot);
 
 /* Bytes from the peer (in may be NULL only when n is 0). All are consumed. */
 int sspix_conn_feed(sspix_conn *c, const uint8_t *in, size_t n);

@@ -4,29 +4,66 @@
  */
 #include "sspi/errors.h"
 #include "sspi/export.h"
+#include "sspi/status.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #define SSPIX_ERRMSG_MAX 1024
+#define SSPIX_ERRLOC_MAX 96
 
 static _Thread_local char tls_msg[SSPIX_ERRMSG_MAX];
+static _Thread_local char tls_where[SSPIX_ERRLOC_MAX];
 static _Thread_local const char *tls_function;
 /* Whether tls_msg was written during the current API call: only then may
- * sspix_fail_more() extend it (the text of an earlier call stays readable
- * through sspix_last_error() until the next failure, but is never added to). */
+ * sspix_fail_more() extend it. */
 static _Thread_local int tls_recorded;
+
+_Static_assert(SSPIX_ERROR_SAVE_MAX >= SSPIX_ERRMSG_MAX + SSPIX_ERRLOC_MAX, "a saved error holds text and location");
+
+/* Calls that release what an earlier call made: a caller typically makes
+ * them between a failure and reading its message (DeleteSecurityContext, then
+ * report), so when they succeed the earlier message stays. */
+static int is_release(const char *function)
+{
+    static const char *const release[] = {"FreeCredentialsHandle", "DeleteSecurityContext"};
+    for (size_t i = 0; function != NULL && i < sizeof(release) / sizeof(release[0]); i++)
+        if (strcmp(function, release[i]) == 0)
+            return 1;
+    return 0;
+}
 
 void sspix_error_enter(const char *function)
 {
     tls_function = function;
     tls_recorded = 0;
+    if (!is_release(function)) {
+        tls_msg[0] = '\0';
+        tls_where[0] = '\0';
+    }
 }
 
 const char *sspix_error_function(void)
 {
     return tls_function ? tls_function : "sspix";
+}
+
+/* "dir/file.c:123" from __FILE__ and __LINE__: the last two path components
+ * name a source file in this tree without the build machine's prefix. */
+static void set_where(const char *file, int line)
+{
+    if (file == NULL) {
+        tls_where[0] = '\0';
+        return;
+    }
+    const char *base = file, *parent = file;
+    for (const char *p = file; *p != '\0'; p++)
+        if (*p == '/') {
+            parent = base;
+            base = p + 1;
+        }
+    snprintf(tls_where, sizeof(tls_where), "%s:%d", parent, line);
 }
 
 __attribute__((format(printf, 3, 0))) static SECURITY_STATUS vfail(SECURITY_STATUS status, int append, const char *fmt,
@@ -57,39 +94,116 @@ __attribute__((format(printf, 3, 0))) static SECURITY_STATUS vfail(SECURITY_STAT
     return status;
 }
 
-SECURITY_STATUS sspix_fail(SECURITY_STATUS status, const char *fmt, ...)
+SECURITY_STATUS sspix_fail_at(const char *file, int line, int append, SECURITY_STATUS status, const char *fmt, ...)
 {
     va_list ap;
+    /* An appended context keeps the location of the message it extends. */
+    if (!(append && tls_recorded && tls_msg[0] != '\0'))
+        set_where(file, line);
     va_start(ap, fmt);
-    vfail(status, 0, fmt, ap);
+    vfail(status, append, fmt, ap);
     va_end(ap);
     return status;
 }
 
-SECURITY_STATUS sspix_fail_more(SECURITY_STATUS status, const char *fmt, ...)
+/* ---- internal errors to SEC_E_*: the one table ------------------------------------ */
+
+struct err_row {
+    int err;
+    SECURITY_STATUS in, out;
+    const char *in_words, *out_words;
+};
+
+/* clang-format off */
+static const struct err_row err_rows[] = {
+    {SSPIX_OK, SEC_E_OK, SEC_E_OK, "success", "success"},
+    {SSPIX_ERR_SHORT, SEC_E_INVALID_TOKEN, SEC_E_INTERNAL_ERROR, "truncated", "internal error: ran out of bytes"},
+    {SSPIX_ERR_TOO_LONG, SEC_E_INVALID_TOKEN, SEC_E_BUFFER_TOO_SMALL, "a length over its limit",
+     "longer than the output allows"},
+    {SSPIX_ERR_NOMEM, SEC_E_INSUFFICIENT_MEMORY, SEC_E_INSUFFICIENT_MEMORY, "out of memory", "out of memory"},
+    {SSPIX_ERR_INVALID, SEC_E_INVALID_TOKEN, SEC_E_INTERNAL_ERROR, "malformed",
+     "internal error: a value that cannot be encoded"},
+    {SSPIX_ERR_FULL, SEC_E_INVALID_TOKEN, SEC_E_BUFFER_TOO_SMALL, "more than the format allows",
+     "the output buffer is too small"},
+    {SSPIX_ERR_STATE, SEC_E_INTERNAL_ERROR, SEC_E_INTERNAL_ERROR, "internal error: a call out of order",
+     "internal error: a call out of order"},
+    {SSPIX_ERR_IO, SEC_E_INTERNAL_ERROR, SEC_E_INTERNAL_ERROR, "a system call failed", "a system call failed"},
+    {SSPIX_ERR_CLOSED, SEC_E_INTERNAL_ERROR, SEC_E_INTERNAL_ERROR, "the connection was closed",
+     "the connection was closed"},
+    {SSPIX_ERR_AUTH, SEC_E_LOGON_DENIED, SEC_E_LOGON_DENIED, "authentication failed", "authentication failed"},
+};
+/* clang-format on */
+
+static const struct err_row *err_row(int err)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vfail(status, 1, fmt, ap);
-    va_end(ap);
-    return status;
+    for (size_t i = 0; i < sizeof(err_rows) / sizeof(err_rows[0]); i++)
+        if (err_rows[i].err == err)
+            return &err_rows[i];
+    return NULL;
 }
+
+SECURITY_STATUS sspix_status_from_err(int err, enum sspix_dir dir)
+{
+    const struct err_row *row = err_row(err);
+    if (row == NULL)
+        return SEC_E_INTERNAL_ERROR;
+    return dir == SSPIX_DIR_IN ? row->in : row->out;
+}
+
+const char *sspix_err_words(int err, enum sspix_dir dir)
+{
+    const struct err_row *row = err_row(err);
+    if (row == NULL)
+        return "internal error: an unknown error code";
+    return dir == SSPIX_DIR_IN ? row->in_words : row->out_words;
+}
+
+SECURITY_STATUS sspix_fail_err_at(const char *file, int line, int err, enum sspix_dir dir, const char *fmt, ...)
+{
+    char what[SSPIX_ERRMSG_MAX];
+    va_list ap;
+    SECURITY_STATUS status = err == SSPIX_OK ? SEC_E_INTERNAL_ERROR : sspix_status_from_err(err, dir);
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    return sspix_fail_at(file, line, 0, status, "%s: %s", what,
+                         err == SSPIX_OK ? "internal error: reported as a failure with no error code"
+                                         : sspix_err_words(err, dir));
+}
+
+/* ---- saving and restoring ------------------------------------------------------------- */
+
+/* The saved form: the text, a unit separator (0x1F), then the location. A
+ * buffer too small for all of it gets the text alone, as much as fits; the
+ * separator occurs in no location, so the last one splits the two. */
+#define SAVE_SEP '\x1f'
 
 void sspix_error_save(char *out, size_t cap)
 {
-    if (cap > 0)
+    size_t need = strnlen(tls_msg, sizeof(tls_msg)) + 1 + strnlen(tls_where, sizeof(tls_where));
+    if (need < cap)
+        snprintf(out, cap, "%s%c%s", tls_msg, SAVE_SEP, tls_where);
+    else if (cap > 0) /* no room for a whole location: none */
         snprintf(out, cap, "%s", tls_msg);
 }
 
 void sspix_error_restore(const char *saved)
 {
-    snprintf(tls_msg, sizeof(tls_msg), "%s", saved);
+    const char *sep = strrchr(saved, SAVE_SEP);
+    size_t n = sep != NULL ? (size_t)(sep - saved) : strlen(saved);
+    snprintf(tls_msg, sizeof(tls_msg), "%.*s", (int)(n < sizeof(tls_msg) ? n : sizeof(tls_msg) - 1), saved);
+    snprintf(tls_where, sizeof(tls_where), "%s", sep != NULL ? sep + 1 : "");
     tls_recorded = 1;
 }
 
 SSPIX_EXPORT const char *sspix_last_error(void)
 {
     return tls_msg;
+}
+
+SSPIX_EXPORT const char *sspix_last_error_location(void)
+{
+    return tls_where;
 }
 
 SSPIX_EXPORT const char *sspix_version(void)

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <sspix/sspi.h>
 
+#include "common/guard.h"
+
 enum sspix_handle_kind {
     SSPIX_HANDLE_CRED = 1,
     SSPIX_HANDLE_CTX = 2,
@@ -27,7 +29,8 @@ enum sspix_handle_kind {
 typedef void (*sspix_destroy_fn)(void *object);
 
 /* Registers object; fills *out. Returns SEC_E_OK or SEC_E_INSUFFICIENT_MEMORY. */
-SECURITY_STATUS sspix_handle_open(enum sspix_handle_kind kind, void *object, sspix_destroy_fn destroy, SecHandle *out);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_handle_open(enum sspix_handle_kind kind, void *object, sspix_destroy_fn destroy,
+                                                   SecHandle *out);
 
 /* A reference to a live handle's object; the slot stays bound to the object
  * while any reference is held, so release needs no lookup. */
@@ -45,7 +48,7 @@ void sspix_handle_release(struct sspix_ref *ref);
 
 /* Invalidates h; the object is destroyed once no reference is held.
  * Returns SEC_E_OK or SEC_E_INVALID_HANDLE. */
-SECURITY_STATUS sspix_handle_close(enum sspix_handle_kind kind, const SecHandle *h);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_handle_close(enum sspix_handle_kind kind, const SecHandle *h);
 
 /* Number of live handles of this kind (for leak checks in tests). */
 size_t sspix_handle_count(enum sspix_handle_kind kind);

@@ -8,6 +8,8 @@
 
 #include <sspix/sspi.h>
 
+#include "common/guard.h"
+
 /* Makes the calling thread act as local account `account`: effective and
  * file-system uid/gid and supplementary groups. A thread already
  * impersonating is reverted first. SEC_E_NO_IMPERSONATION when the account
@@ -17,11 +19,11 @@
  * holds while it impersonates (see sspix_impersonate_paused_delegation);
  * owned from the call on, whatever it returns, and freed with deleg_free on
  * revert, on the next impersonation, or when the thread exits. */
-SECURITY_STATUS sspix_impersonate_as(const char *account, void *deleg, void (*deleg_free)(void *));
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_impersonate_as(const char *account, void *deleg, void (*deleg_free)(void *));
 
 /* Restores the identity the calling thread had before sspix_impersonate_as;
  * SEC_E_OK when it was not impersonating. */
-SECURITY_STATUS sspix_impersonate_revert(void);
+SSPIX_MUST_CHECK SECURITY_STATUS sspix_impersonate_revert(void);
 
 /*
  * While the calling thread impersonates, the library's own work (reading

@@ -88,7 +88,7 @@ void sspix_framedec_init(sspix_framedec *d, enum sspix_frame_kind kind, uint32_t
  * On those errors *consumed counts the header bytes used, which is where the
  * stream went wrong.
  */
-SSPIX_WARN_UNUSED int sspix_framedec_feed(sspix_framedec *d, const void *in, size_t n, size_t *consumed);
+SSPIX_MUST_CHECK int sspix_framedec_feed(sspix_framedec *d, const void *in, size_t n, size_t *consumed);
 
 /*
  * Borrow the ready frame: *data / *len (never NULL) and, if flags is not NULL,
@@ -96,14 +96,14 @@ SSPIX_WARN_UNUSED int sspix_framedec_feed(sspix_framedec *d, const void *in, siz
  * sspix_framedec_next/take/reset. Returns 0, or SSPIX_ERR_STATE if no frame is
  * ready (outputs unchanged).
  */
-SSPIX_WARN_UNUSED int sspix_framedec_frame(const sspix_framedec *d, const uint8_t **data, size_t *len, uint8_t *flags);
+SSPIX_MUST_CHECK int sspix_framedec_frame(const sspix_framedec *d, const uint8_t **data, size_t *len, uint8_t *flags);
 
 /*
  * Take the ready frame's body: the caller owns *data and frees it with free()
  * (NULL when *len is 0). flags may be NULL. The decoder moves on to the next
  * frame. Returns 0, or SSPIX_ERR_STATE if no frame is ready (outputs unchanged).
  */
-SSPIX_WARN_UNUSED int sspix_framedec_take(sspix_framedec *d, uint8_t **data, size_t *len, uint8_t *flags);
+SSPIX_MUST_CHECK int sspix_framedec_take(sspix_framedec *d, uint8_t **data, size_t *len, uint8_t *flags);
 
 /* Drop the ready frame (freeing its body) and wait for the next one. Does
  * nothing unless a frame is ready. */
@@ -137,7 +137,7 @@ size_t sspix_frame_header_size(enum sspix_frame_kind kind);
  * SSPIX_ERR_INVALID (unknown kind), or the writer's SSPIX_ERR_FULL /
  * SSPIX_ERR_NOMEM; on failure w is unchanged.
  */
-SSPIX_WARN_UNUSED int sspix_frame_encode(sspix_writer *w, enum sspix_frame_kind kind, uint8_t flags, const void *token,
-                                         size_t len);
+SSPIX_MUST_CHECK int sspix_frame_encode(sspix_writer *w, enum sspix_frame_kind kind, uint8_t flags, const void *token,
+                                        size_t len);
 
 #endif /* SSPIX_WIRE_FRAME_H */

@@ -50,6 +50,6 @@ void sspix_gssframe_decoder_init(sspix_framedec *d, uint32_t max);
  * only if len is 0. Returns 0, SSPIX_ERR_TOO_LONG (len above UINT32_MAX),
  * SSPIX_ERR_FULL or SSPIX_ERR_NOMEM; on failure w is unchanged.
  */
-SSPIX_WARN_UNUSED int sspix_gssframe_encode(sspix_writer *w, uint8_t flags, const void *token, size_t len);
+SSPIX_MUST_CHECK int sspix_gssframe_encode(sspix_writer *w, uint8_t flags, const void *token, size_t len);
 
 #endif /* SSPIX_WIRE_GSSFRAME_H */

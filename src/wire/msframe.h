@@ -42,6 +42,6 @@ void sspix_msframe_decoder_init(sspix_framedec *d, uint32_t max, bool allow_empt
  * len is 0. Returns 0, SSPIX_ERR_TOO_LONG (len above UINT32_MAX),
  * SSPIX_ERR_FULL or SSPIX_ERR_NOMEM; on failure w is unchanged.
  */
-SSPIX_WARN_UNUSED int sspix_msframe_encode(sspix_writer *w, const void *token, size_t len);
+SSPIX_MUST_CHECK int sspix_msframe_encode(sspix_writer *w, const void *token, size_t len);
 
 #endif /* SSPIX_WIRE_MSFRAME_H */

@@ -54,7 +54,7 @@ typedef struct sspix_protmsg {
  *   SSPIX_ERR_TOO_LONG the trailer length exceeds max_trailer (checked first).
  * On failure *out is unchanged.
  */
-SSPIX_WARN_UNUSED int sspix_protmsg_decode(const void *msg, size_t len, size_t max_trailer, sspix_protmsg *out);
+SSPIX_MUST_CHECK int sspix_protmsg_decode(const void *msg, size_t len, size_t max_trailer, sspix_protmsg *out);
 
 /*
  * Append "u32 LE trailer_len | trailer | data" to w (greet mode), all or
@@ -62,15 +62,15 @@ SSPIX_WARN_UNUSED int sspix_protmsg_decode(const void *msg, size_t len, size_t m
  * SSPIX_ERR_TOO_LONG (trailer_len above UINT32_MAX, or the total does not fit
  * a size_t), SSPIX_ERR_FULL or SSPIX_ERR_NOMEM; on failure w is unchanged.
  */
-SSPIX_WARN_UNUSED int sspix_protmsg_encode(sspix_writer *w, const void *trailer, size_t trailer_len, const void *data,
-                                           size_t data_len);
+SSPIX_MUST_CHECK int sspix_protmsg_encode(sspix_writer *w, const void *trailer, size_t trailer_len, const void *data,
+                                          size_t data_len);
 
 /*
  * Same, wrapped in an msframe for echo mode: "u32 LE total | u32 LE
  * trailer_len | trailer | data" with total = 4 + trailer_len + data_len.
  * Additionally SSPIX_ERR_TOO_LONG if total exceeds UINT32_MAX.
  */
-SSPIX_WARN_UNUSED int sspix_protmsg_encode_framed(sspix_writer *w, const void *trailer, size_t trailer_len,
-                                                  const void *data, size_t data_len);
+SSPIX_MUST_CHECK int sspix_protmsg_encode_framed(sspix_writer *w, const void *trailer, size_t trailer_len,
+                                                 const void *data, size_t data_len);
 
 #endif /* SSPIX_WIRE_PROTMSG_H */

@@ -56,6 +56,17 @@ static unsigned check_count;
         }                                                                                                              \
     } while (0)
 
+/* The thread's last SSPI error message contains needle. */
+#define CHECK_LAST_ERROR(needle)                                                                                       \
+    do {                                                                                                               \
+        const char *n_ = (needle);                                                                                     \
+        check_count++;                                                                                                 \
+        if (strstr(sspix_last_error(), n_) == NULL) {                                                                  \
+            fprintf(stderr, "%s:%d: last error \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, sspix_last_error(), n_);    \
+            exit(1);                                                                                                   \
+        }                                                                                                              \
+    } while (0)
+
 #define CHECK_DONE(name)                                                                                               \
     do {                                                                                                               \
         printf("%s: %u checks passed\n", (name), check_count);                                                         \
