@@ -58,33 +58,51 @@ static SECURITY_STATUS protection_sizes(struct sspix_gss_ctx *c, ULONG *header, 
     return SEC_E_OK;
 }
 
+/*
+ * The display forms of the client's and (server != NULL) the server's names,
+ * malloc'ed for the caller. GSSAPI is asked once per context, on the first
+ * query that needs a name (AcceptSecurityContext does not ask: MIT makes two
+ * krb5_contexts for every name it hands out and releases), and its answer is
+ * kept on the context for later queries.
+ */
 static SECURITY_STATUS query_names(struct sspix_gss_ctx *c, char **client, char **server)
 {
     OM_uint32 major, minor;
     gss_name_t src = GSS_C_NO_NAME, targ = GSS_C_NO_NAME;
-    /* gss-ntlmssp crashes copying an acceptor's own name that has no SPN
-     * (ours never has one, see sspix_ntlm_acceptor_name): an NTLM server context
-     * reports this machine's host name as its own. */
-    int ntlm_acceptor = c->server && sspix_mech_is_ntlm(c->mech);
-    major = gss_inquire_context(&minor, c->ctx, &src, server != NULL && !ntlm_acceptor ? &targ : NULL, NULL, NULL, NULL,
-                                NULL, NULL);
-    if (GSS_ERROR(major))
-        return sspix_gss_fail("inquiring the context", major, minor, c->mech);
-    *client = sspix_name_string(src);
-    if (server != NULL && ntlm_acceptor) {
-        char host[256] = "";
-        gethostname(host, sizeof(host) - 1);
-        *server = sspix_dup_bytes(host, strlen(host));
-    } else if (server != NULL) {
-        *server = sspix_name_string(targ);
+    int want_server = server != NULL && c->server_name == NULL;
+    if (c->client_name == NULL || want_server) {
+        /* gss-ntlmssp crashes copying an acceptor's own name that has no SPN
+         * (ours never has one, see sspix_ntlm_acceptor_name): an NTLM server
+         * context reports this machine's host name as its own. */
+        int ntlm_acceptor = c->server && sspix_mech_is_ntlm(c->mech);
+        major = gss_inquire_context(&minor, c->ctx, c->client_name == NULL ? &src : NULL,
+                                    want_server && !ntlm_acceptor ? &targ : NULL, NULL, NULL, NULL, NULL, NULL);
+        if (GSS_ERROR(major))
+            return sspix_gss_fail("inquiring the context", major, minor, c->mech);
+        if (c->client_name == NULL)
+            c->client_name = sspix_name_string(src);
+        if (want_server && ntlm_acceptor) {
+            char host[256] = "";
+            gethostname(host, sizeof(host) - 1);
+            c->server_name = sspix_dup_bytes(host, strlen(host));
+        } else if (want_server) {
+            c->server_name = sspix_name_string(targ);
+        }
+        if (src != GSS_C_NO_NAME)
+            gss_release_name(&minor, &src);
+        if (targ != GSS_C_NO_NAME)
+            gss_release_name(&minor, &targ);
     }
-    gss_release_name(&minor, &src);
-    gss_release_name(&minor, &targ);
+    if (c->client_name == NULL || (server != NULL && c->server_name == NULL))
+        return sspix_fail(SEC_E_NO_CONTEXT, "the peer names are not known yet");
+    *client = strdup(c->client_name);
+    if (server != NULL)
+        *server = strdup(c->server_name);
     if (*client == NULL || (server != NULL && *server == NULL)) {
         free(*client);
         if (server != NULL)
             free(*server);
-        return sspix_fail(SEC_E_NO_CONTEXT, "the peer names are not known yet");
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
     }
     return SEC_E_OK;
 }

@@ -29,15 +29,24 @@
 #include "sspi/errors.h"
 #include "packages/gss_core.h"
 #include "packages/ntlm_msg.h"
+#include "packages/replay.h"
 #include "packages/spnego_tok.h"
 
 /*
  * MIT reports an acceptor context's lifetime with the clock-skew allowance added
  * (endtime + clockskew - now); SSPI reports the ticket's end. The allowance
  * is read once from the krb5 profile.
+ *
+ * The krb5_context that reads it is kept for the life of the process: while
+ * one context holds the parsed profile, MIT shares it with every new
+ * krb5_context (its acceptor makes one per accepted context, its name calls
+ * one per call) and only stats krb5.conf to see whether it changed, instead
+ * of opening, reading and parsing it again each time the last context went
+ * away. Edits to krb5.conf are still seen (the stat finds them).
  */
 static pthread_once_t skew_once = PTHREAD_ONCE_INIT;
 static int64_t clockskew = 300;
+static krb5_context profile_holder;
 
 static void read_clockskew(void)
 {
@@ -51,7 +60,81 @@ static void read_clockskew(void)
             clockskew = v;
         profile_release(profile);
     }
-    krb5_free_context(k);
+    profile_holder = k;
+}
+
+/*
+ * The process's replay set for acceptor credentials acquired with
+ * SSPIX_AUTH_STORE_REPLAY_IN_PROCESS: one for all of them, so that a replay
+ * to another credential (another engine thread's) is caught too. Entries
+ * live 2 * clockskew (replay.h says why), and one second more for rounding.
+ */
+static pthread_once_t replay_once = PTHREAD_ONCE_INIT;
+static struct sspix_replay_set *replay_set;
+
+static void make_replay_set(void)
+{
+    pthread_once(&skew_once, read_clockskew);
+    replay_set = sspix_replay_new(SSPIX_REPLAY_MAX_ENTRIES, 2 * clockskew + 1);
+}
+
+_Static_assert(sizeof(((struct sspix_gss_ctx *)0)->replay_tag) == SSPIX_REPLAY_TAG_BYTES, "replay tag size");
+
+static SECURITY_STATUS replay_refused(void)
+{
+    return sspix_fail(SEC_E_LOGON_DENIED, "replayed authenticator: this token was already used (the in-process "
+                                          "replay set holds it): a client must make a new AP-REQ for each "
+                                          "connection");
+}
+
+/* Before GSSAPI decrypts it: the AP-REQ's authenticator, if this token
+ * carries one, must not be in the replay set; its tag is kept for
+ * replay_record. A token that may carry an AP-REQ this module cannot read
+ * forgets the tag of an earlier leg: the AP-REQ GSSAPI verifies is then
+ * unknown, and replay_record refuses the logon. */
+static SECURITY_STATUS replay_check(struct sspix_gss_ctx *c, const uint8_t *in, size_t in_len)
+{
+    const uint8_t *cipher;
+    size_t n;
+    int r = sspix_replay_find_authenticator(in, in_len, &cipher, &n);
+    if (r == SSPIX_REPLAY_NONE)
+        return SEC_E_OK;
+    if (r != 0) {
+        c->has_replay_tag = 0;
+        return SEC_E_OK;
+    }
+    pthread_once(&replay_once, make_replay_set);
+    c->has_replay_tag = 0;
+    if (replay_set == NULL || sspix_replay_tag(replay_set, cipher, n, c->replay_tag) != 0)
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory (the in-process replay set)");
+    c->has_replay_tag = 1;
+    if (sspix_replay_check(replay_set, c->replay_tag, (int64_t)time(NULL)) == SSPIX_REPLAY_SEEN)
+        return replay_refused();
+    return SEC_E_OK;
+}
+
+/* A Kerberos logon just completed: its authenticator goes into the replay
+ * set, or the logon is refused (a replay that raced this one, a full set, or
+ * an AP-REQ this module could not find: never accepted unchecked). */
+static SECURITY_STATUS replay_record(struct sspix_gss_ctx *c)
+{
+    if (!c->has_replay_tag)
+        return sspix_fail(SEC_E_INVALID_TOKEN, "the client's Kerberos AP-REQ could not be read for the in-process "
+                                               "replay check, so the logon is refused: acquire the credential "
+                                               "without SSPIX_AUTH_STORE_REPLAY_IN_PROCESS to use MIT's replay "
+                                               "cache instead");
+    int r = sspix_replay_record(replay_set, c->replay_tag, (int64_t)time(NULL));
+    if (r == SSPIX_REPLAY_SEEN)
+        return replay_refused();
+    if (r == SSPIX_ERR_FULL)
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY,
+                          "the in-process replay set is full (%u authenticators of the last %lld s): new logons "
+                          "are refused until entries expire; at this rate use MIT's replay cache (acquire without "
+                          "SSPIX_AUTH_STORE_REPLAY_IN_PROCESS)",
+                          SSPIX_REPLAY_MAX_ENTRIES, (long long)(2 * clockskew + 1));
+    if (r < 0)
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory (the in-process replay set)");
+    return SEC_E_OK;
 }
 
 void sspix_expiry_from_lifetime(OM_uint32 lifetime, int skewed, int64_t now, int64_t *unix_out, TimeStamp *ts)
@@ -128,12 +211,12 @@ void sspix_gss_delete_ctx(void *p)
     sspix_rfc4121_free(c->r4);
     if (c->target != GSS_C_NO_NAME)
         gss_release_name(&minor, &c->target);
-    if (c->peer != GSS_C_NO_NAME)
-        gss_release_name(&minor, &c->peer);
     if (c->deleg != GSS_C_NO_CREDENTIAL)
         gss_release_cred(&minor, &c->deleg);
     free(c->ntlm_users_file);
     free(c->cb_mem);
+    free(c->client_name);
+    free(c->server_name);
     free(c);
 }
 
@@ -269,6 +352,7 @@ SECURITY_STATUS sspix_gss_init(const struct sspix_package *pkg, void *cred_p, vo
     gss_OID actual = GSS_C_NO_OID;
     SECURITY_STATUS st;
 
+    pthread_once(&skew_once, read_clockskew); /* and the profile kept parsed */
     if (cred != NULL && !(cred->use & SECPKG_CRED_OUTBOUND))
         return sspix_fail(SEC_E_WRONG_CREDENTIAL_HANDLE, "the credential was acquired for SECPKG_CRED_INBOUND only");
     if (first) {
@@ -366,11 +450,11 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
     int first = c == NULL;
     OM_uint32 major, minor, ret_flags = 0, lifetime = 0;
     gss_OID mech = GSS_C_NO_OID;
-    gss_name_t src = GSS_C_NO_NAME;
     gss_cred_id_t deleg = GSS_C_NO_CREDENTIAL;
     SECURITY_STATUS st;
 
     (void)req;
+    pthread_once(&skew_once, read_clockskew); /* and the profile kept parsed */
     if (in_len == 0)
         return sspix_fail(SEC_E_INVALID_TOKEN, "no input token: pass the client's token in a SECBUFFER_TOKEN");
     if (cred != NULL && !(cred->use & SECPKG_CRED_INBOUND))
@@ -383,6 +467,7 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
             return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
         c->pkg = pkg;
         c->server = 1;
+        c->replay_in_process = cred->replay_in_process && pkg->id != SSPIX_PKG_NTLM;
         if (cred->ntlm_users_file != NULL && (c->ntlm_users_file = strdup(cred->ntlm_users_file)) == NULL) {
             free(c);
             return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
@@ -393,6 +478,11 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
     /* The client's token is checked before GSSAPI parses it. */
     if ((st = check_leg_input(c, 1, first, in, in_len, cb)) != SEC_E_OK)
         return st;
+    if (c->replay_in_process && (st = replay_check(c, in, in_len)) != SEC_E_OK) {
+        if (first)
+            sspix_gss_delete_ctx(c);
+        return st;
+    }
 
     gss_buffer_desc input = {in_len, (void *)in};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
@@ -409,7 +499,9 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
         two = !c->ntlm_cred && first_token_lists_ntlm(in, in_len);
     }
     gss_cred_id_t acceptor = cred == NULL ? GSS_C_NO_CREDENTIAL : c->ntlm_cred ? cred->ncred : cred->cred;
-    major = gss_accept_sec_context(&minor, &c->ctx, acceptor, &input, bindings_of(c), &src, &mech, &output, &ret_flags,
+    /* No src_name: MIT makes two krb5_contexts to hand one out and release
+     * it. A query that needs the client's name asks then (attrs.c). */
+    major = gss_accept_sec_context(&minor, &c->ctx, acceptor, &input, bindings_of(c), NULL, &mech, &output, &ret_flags,
                                    &lifetime, &deleg);
     if (two && sspix_gss_failed(major) && GSS_ROUTINE_ERROR(major) == GSS_S_BAD_MECH) {
         char saved[1024];
@@ -418,8 +510,6 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
             sspix_gss_fail("accepting", major, minor, mech != GSS_C_NO_OID ? mech : sspix_package_mech(pkg));
         sspix_error_save(saved, sizeof(saved));
         gss_release_buffer(&m2, &output);
-        if (src != GSS_C_NO_NAME)
-            gss_release_name(&m2, &src);
         if (c->ctx != GSS_C_NO_CONTEXT)
             gss_delete_sec_context(&m2, &c->ctx, GSS_C_NO_BUFFER);
         if (deleg != GSS_C_NO_CREDENTIAL)
@@ -427,11 +517,9 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
         c->ntlm_cred = !c->ntlm_cred;
         mech = GSS_C_NO_OID;
         major = gss_accept_sec_context(&minor, &c->ctx, c->ntlm_cred ? cred->ncred : cred->cred, &input, bindings_of(c),
-                                       &src, &mech, &output, &ret_flags, &lifetime, &deleg);
+                                       NULL, &mech, &output, &ret_flags, &lifetime, &deleg);
         if (sspix_gss_failed(major)) {
             gss_release_buffer(&m2, &output);
-            if (src != GSS_C_NO_NAME)
-                gss_release_name(&m2, &src);
             if (deleg != GSS_C_NO_CREDENTIAL)
                 gss_release_cred(&m2, &deleg);
             sspix_error_restore(saved);
@@ -444,8 +532,6 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
         if (deleg != GSS_C_NO_CREDENTIAL)
             gss_release_cred(&m2, &deleg);
         gss_release_buffer(&m2, &output);
-        if (src != GSS_C_NO_NAME)
-            gss_release_name(&m2, &src);
         int ntlm = pkg->id == SSPIX_PKG_NTLM || c->ntlm_cred || c->ntlm_seen || sspix_mech_is_ntlm(c->mech) ||
                    sspix_mech_is_ntlm(mech);
         gss_OID shown = ntlm ? &sspix_oid_ntlm : mech != GSS_C_NO_OID ? mech : sspix_package_mech(pkg);
@@ -469,10 +555,22 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
             sspix_gss_delete_ctx(c);
         return st;
     }
-    if (src != GSS_C_NO_NAME) {
-        if (c->peer != GSS_C_NO_NAME)
-            gss_release_name(&minor, &c->peer);
-        c->peer = src;
+    /* A Kerberos logon is complete: its authenticator is recorded now, after
+     * GSSAPI verified it, so that only real authenticators take room. */
+    if (c->replay_in_process && !(major & GSS_S_CONTINUE_NEEDED) && !c->ntlm_cred &&
+        !sspix_mech_is_ntlm(mech != GSS_C_NO_OID ? mech : c->mech) && (st = replay_record(c)) != SEC_E_OK) {
+        OM_uint32 m2;
+        gss_release_buffer(&m2, &output);
+        if (deleg != GSS_C_NO_CREDENTIAL)
+            gss_release_cred(&m2, &deleg);
+        if (first) {
+            sspix_gss_delete_ctx(c);
+        } else {
+            /* The caller's handle stays until DeleteSecurityContext, unusable. */
+            gss_delete_sec_context(&m2, &c->ctx, GSS_C_NO_BUFFER);
+            c->exported = 1;
+        }
+        return st;
     }
     if (deleg != GSS_C_NO_CREDENTIAL) {
         if (c->deleg != GSS_C_NO_CREDENTIAL)

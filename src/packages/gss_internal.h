@@ -120,7 +120,6 @@ struct sspix_gss_ctx {
      * context stays on MIT's per-message calls. */
     struct sspix_rfc4121 *r4;
     int r4_declined;
-    gss_name_t peer; /* acceptor: the client's name */
     /* Display forms of the client's and the server's names, fetched from
      * GSSAPI on the first query that needs them (NULL before). */
     char *client_name, *server_name;
