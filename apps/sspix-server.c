@@ -28,7 +28,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -110,12 +112,115 @@ static void stderr_line(int prio, const char *line)
     (void)w;
 }
 
+/*
+ * --log syslog: one datagram per line on a socket to the syslog daemon
+ * (/dev/log, journald's or rsyslog's) that stays connected, in the format
+ * syslog(3) writes ("<PRI>Mmm dd hh:mm:ss sspix-server[PID]: text"). syslog(3)
+ * costs a getpid(2) per line and, whenever the socket is not there, a
+ * socket(2), connect(2) and close(2) per line; here a missing socket is
+ * looked for again at most once a second, and a daemon that went away
+ * (restarted) is reconnected to at once. Lines are dropped while there is no
+ * daemon, as syslog(3) drops them.
+ */
+static int syslog_fd = -1;
+static int syslog_type = SOCK_DGRAM;  /* SOCK_STREAM when the daemon listens on a stream socket */
+static pid_t syslog_pid;              /* this process's pid (reset in a forked child) */
+static struct timespec syslog_missed; /* last failed connect (0: none) */
+static pthread_mutex_t syslog_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void syslog_forked(void)
+{
+    syslog_pid = getpid();
+}
+
+/* Connect to the daemon unless that failed less than a second ago; lock held. */
+static void syslog_connect_locked(bool now)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (!now && syslog_missed.tv_sec != 0 && t.tv_sec - syslog_missed.tv_sec < 1)
+        return;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", _PATH_LOG);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd = socket(AF_UNIX, syslog_type | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            break;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+            syslog_fd = fd;
+            syslog_missed.tv_sec = 0;
+            return;
+        }
+        int err = errno;
+        close(fd);
+        if (err != EPROTOTYPE)
+            break;
+        syslog_type = syslog_type == SOCK_DGRAM ? SOCK_STREAM : SOCK_DGRAM;
+    }
+    syslog_missed = t;
+    if (syslog_missed.tv_sec == 0)
+        syslog_missed.tv_sec = 1;
+}
+
+static void syslog_open(void)
+{
+    pthread_mutex_lock(&syslog_lock);
+    if (syslog_pid == 0) {
+        syslog_pid = getpid();
+        pthread_atfork(NULL, NULL, syslog_forked);
+    }
+    if (syslog_fd < 0)
+        syslog_connect_locked(true);
+    pthread_mutex_unlock(&syslog_lock);
+}
+
+static void syslog_close(void)
+{
+    pthread_mutex_lock(&syslog_lock);
+    if (syslog_fd >= 0)
+        close(syslog_fd);
+    syslog_fd = -1;
+    pthread_mutex_unlock(&syslog_lock);
+}
+
+static void syslog_line(int prio, const char *line)
+{
+    char buf[1300], when[32] = "";
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (localtime_r(&ts.tv_sec, &tm) != NULL)
+        strftime(when, sizeof(when), "%h %e %T", &tm);
+    int n = snprintf(buf, sizeof(buf), "<%d>%s %s[%ld]: %s", LOG_MAKEPRI(LOG_DAEMON, prio & LOG_PRIMASK), when, prog,
+                     (long)syslog_pid, line);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n >= sizeof(buf) ? sizeof(buf) - 1 : (size_t)n;
+    pthread_mutex_lock(&syslog_lock);
+    if (syslog_fd < 0)
+        syslog_connect_locked(false);
+    /* A stream socket needs a terminator between messages; a datagram is one. */
+    size_t out = len + (syslog_type == SOCK_STREAM ? 1 : 0);
+    for (int attempt = 0; syslog_fd >= 0 && attempt < 2; attempt++) {
+        if (send(syslog_fd, buf, out, MSG_NOSIGNAL) >= 0)
+            break;
+        if (errno == EINTR)
+            continue;
+        /* The daemon went away or restarted: connect again, send once more. */
+        close(syslog_fd);
+        syslog_fd = -1;
+        if (attempt == 0)
+            syslog_connect_locked(true);
+    }
+    pthread_mutex_unlock(&syslog_lock);
+}
+
 /* The engine's lines: per connection, refusals, resource trouble. */
 static void log_line(void *arg, int prio, const char *line)
 {
     (void)arg;
     if (log_target == SSPIX_SVC_LOG_SYSLOG) {
-        syslog(prio, "%s", line);
+        syslog_line(prio, line);
         return;
     }
     stderr_line(prio, line);
@@ -132,7 +237,7 @@ static void say(int prio, const char *fmt, ...)
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     if (log_target == SSPIX_SVC_LOG_SYSLOG)
-        syslog(prio, "%s", line);
+        syslog_line(prio, line);
     stderr_line(prio, line);
 }
 
@@ -245,6 +350,9 @@ static void usage(FILE *f)
             "      --allow-no-mutual      accept a context without mutual authentication\n"
             "      --allow-weak-context   accept a context without replay/sequence detection (echo,\n"
             "                             gss-sample) or without the protection the mode uses\n"
+            "      --replay-cache memory|mit  replayed Kerberos authenticators: caught by this process's\n"
+            "                             replay set (memory, default) or MIT's file cache in KRB5RCACHEDIR\n"
+            "                             (mit: for several servers on one keytab, or across restarts)\n"
             "      --log stderr|syslog    where the log goes (stderr: timestamped lines, or \"<N>\" lines\n"
             "                             for journald when JOURNAL_STREAM says stderr is the journal)\n"
             "  -c, --config FILE          'key = value' lines, keys as the long options; options win\n"
@@ -291,6 +399,7 @@ enum {
     OPT_MESSAGE_TIMEOUT,
     OPT_MAX_PER_ADDRESS,
     OPT_ALLOW_WEAK_CONTEXT,
+    OPT_REPLAY_CACHE,
     OPT_THREADS,
 };
 
@@ -320,6 +429,7 @@ static const struct option long_opts[] = {
     {"message-timeout", required_argument, NULL, OPT_MESSAGE_TIMEOUT},
     {"max-per-address", required_argument, NULL, OPT_MAX_PER_ADDRESS},
     {"allow-weak-context", no_argument, NULL, OPT_ALLOW_WEAK_CONTEXT},
+    {"replay-cache", required_argument, NULL, OPT_REPLAY_CACHE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -360,6 +470,8 @@ static bool rcache_in_use(const sspix_svc_config *c)
     const char *type = getenv("KRB5RCACHETYPE"), *name = getenv("KRB5RCACHENAME");
     if (c->package != NULL && strcmp(c->package, "NTLM") == 0)
         return false;
+    if (!c->replay_cache_mit)
+        return false; /* the library's in-process replay set: no file */
     if (name != NULL && *name != '\0')
         return strncmp(name, "none:", 5) != 0;
     return type == NULL || strcmp(type, "none") != 0;
@@ -602,13 +714,23 @@ static const char *keytab_name(const sspix_svc_config *c)
     return env && *env ? env : "the default keytab";
 }
 
-/* With --user the keys are read once, into memory: NAME cannot read the keytab. */
+/* With --user the keys are read once, into memory: NAME cannot read the keytab.
+ * Replays are caught by the library's in-process set unless the
+ * configuration asks for MIT's file cache (replay-cache = mit). */
 static SECURITY_STATUS acquire(const sspix_svc_config *c, bool in_memory, sspix_svc_cred **out)
 {
     struct sspix_svc_limits lim;
     sspix_svc_config_limits(c, &lim);
-    return sspix_svc_cred_acquire_flags(c->package, c->spn, c->keytab, c->ntlm_users,
-                                        in_memory ? SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY : 0, &lim, out);
+    ULONG flags = (in_memory ? SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY : 0) |
+                  (c->replay_cache_mit || (c->package != NULL && strcmp(c->package, "NTLM") == 0)
+                       ? 0
+                       : SSPIX_AUTH_STORE_REPLAY_IN_PROCESS);
+    SECURITY_STATUS st = sspix_svc_cred_acquire_flags(c->package, c->spn, c->keytab, c->ntlm_users, flags, &lim, out);
+    /* One handle per worker thread: the acceptor locks its credential for
+     * the whole of each accept, so threads sharing one would take turns. */
+    if (st == SEC_E_OK)
+        sspix_svc_cred_replicate(*out, c->threads);
+    return st;
 }
 
 /*
@@ -964,7 +1086,7 @@ static int serve(sspix_svc_config *cli, const char *config_path, bool check_only
     log_target = cfg.log;
     log_journal = stderr_is_journal();
     if (log_target == SSPIX_SVC_LOG_SYSLOG)
-        openlog(prog, LOG_PID, LOG_DAEMON);
+        syslog_open();
     raise_nofile();
 
     int lfds[SSPIX_ENGINE_MAX_LISTEN];
@@ -1154,6 +1276,7 @@ int main(int argc, char **argv)
         case OPT_SHUTDOWN_GRACE: key = "shutdown-grace"; break;
         case OPT_MESSAGE_TIMEOUT: key = "message-timeout"; break;
         case OPT_MAX_PER_ADDRESS: key = "max-per-address"; break;
+        case OPT_REPLAY_CACHE: key = "replay-cache"; break;
         case OPT_ALLOW_WEAK_CONTEXT:
             key = "allow-weak-context";
             optarg = (char *)"yes";
@@ -1181,6 +1304,6 @@ int main(int argc, char **argv)
     daemon_report(rc);
     sspix_svc_config_free(&cli);
     if (log_target == SSPIX_SVC_LOG_SYSLOG)
-        closelog();
+        syslog_close();
     return rc;
 }

@@ -35,6 +35,7 @@ static const char *const key_names[SSPIX_KEY_COUNT] = {
     [SSPIX_KEY_MESSAGE_TIMEOUT] = "message-timeout",
     [SSPIX_KEY_MAX_PER_ADDRESS] = "max-per-address",
     [SSPIX_KEY_ALLOW_WEAK_CONTEXT] = "allow-weak-context",
+    [SSPIX_KEY_REPLAY_CACHE] = "replay-cache",
 };
 
 void sspix_svc_config_init(sspix_svc_config *c)
@@ -290,6 +291,14 @@ int sspix_svc_config_set(sspix_svc_config *c, const char *key, const char *value
         else if (parse_bool(value, &c->allow_weak_context) < 0)
             why = "expected yes or no";
         break;
+    case SSPIX_KEY_REPLAY_CACHE:
+        if (strcmp(value, "memory") == 0)
+            c->replay_cache_mit = false;
+        else if (strcmp(value, "mit") == 0)
+            c->replay_cache_mit = true;
+        else
+            why = "expected memory (this process's replay set) or mit (MIT's file replay cache)";
+        break;
     case SSPIX_KEY_COUNT: break;
     }
     if (why != NULL) {
@@ -543,6 +552,7 @@ size_t sspix_svc_config_value(const sspix_svc_config *c, enum sspix_svc_key k, c
     case SSPIX_KEY_MESSAGE_TIMEOUT: n = snprintf(buf, cap, "%u", c->message_timeout); break;
     case SSPIX_KEY_MAX_PER_ADDRESS: n = snprintf(buf, cap, "%u", c->max_per_address); break;
     case SSPIX_KEY_ALLOW_WEAK_CONTEXT: n = snprintf(buf, cap, "%s", c->allow_weak_context ? "yes" : "no"); break;
+    case SSPIX_KEY_REPLAY_CACHE: n = snprintf(buf, cap, "%s", c->replay_cache_mit ? "mit" : "memory"); break;
     case SSPIX_KEY_COUNT:
     default: buf[0] = '\0'; break;
     }

@@ -48,6 +48,7 @@ enum sspix_svc_key {
     SSPIX_KEY_MESSAGE_TIMEOUT,
     SSPIX_KEY_MAX_PER_ADDRESS,
     SSPIX_KEY_ALLOW_WEAK_CONTEXT,
+    SSPIX_KEY_REPLAY_CACHE,
     SSPIX_KEY_COUNT
 };
 
@@ -75,6 +76,7 @@ typedef struct sspix_svc_config {
     unsigned message_timeout; /* seconds, 30: a frame begun after the handshake must be complete by then */
     unsigned max_per_address; /* 1000: open connections from one client address (0: no limit) */
     bool allow_weak_context;  /* accept a context without replay/sequence detection */
+    bool replay_cache_mit;    /* false (default): the library's in-process replay set; true: MIT's file cache */
     uint32_t given;           /* bit (1u << key): set on the command line */
 } sspix_svc_config;
 

@@ -60,19 +60,24 @@ struct addr_ent {
 
 struct worker;
 
-/* One connection: the state machine plus its socket and events. */
+/* One connection: the state machine plus its socket and events. Kept small,
+ * as an idle session holds it for as long as it lasts: the write event only
+ * exists while a reply waits for room in the socket, and the peer's address
+ * is turned into text only for the log line. */
 struct sconn {
     sspix_conn c;
     struct worker *w;
     int fd;
     bool reading, writing;
     bool in_frame;       /* a frame has begun after the handshake: the message deadline runs */
-    uint32_t frame_mark; /* messages completed when that deadline was armed */
     bool draining;       /* reply sent and FIN sent: input is read and dropped until EOF */
-    struct event rev, wev, tev;
+    uint8_t family;      /* AF_INET, AF_INET6, or another (printed "unknown") */
+    uint16_t port;       /* the peer's, host order */
+    uint32_t frame_mark; /* messages completed when that deadline was armed */
+    struct event rev, tev;
+    struct event *wev; /* NULL until a send would block */
     struct timespec start;
-    uint8_t addr[16];
-    char peer[56];
+    uint8_t addr[16]; /* the peer's address, IPv4 as ::ffff:a.b.c.d */
 };
 
 struct worker {
@@ -80,8 +85,10 @@ struct worker {
     struct event_base *base;
     pthread_t tid;
     bool started;
+    unsigned index;                            /* which of the credential's handles this worker accepts with */
     int lfd, efd;                              /* lfd: this worker's own listener (-1 with inherited ones) */
     int spare_fd;                              /* given up to accept-and-refuse when accept(2) says EMFILE */
+    bool nodelay_inherited;                    /* TCP_NODELAY is set on the listeners: accepted sockets have it */
     struct event lev[SSPIX_ENGINE_MAX_LISTEN]; /* one per listener this worker accepts on */
     unsigned nlev;
     struct event nev, pause_ev, grace_ev, refuse_ev;
@@ -190,6 +197,27 @@ static void format_peer(const struct sockaddr_storage *ss, char *buf, size_t cap
     } else {
         snprintf(buf, cap, "unknown");
     }
+}
+
+/* A connection's peer as text, from what the connection keeps of it. */
+static void format_conn_peer(const struct sconn *sc, char *buf, size_t cap)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    if (sc->family == AF_INET) {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(sc->port);
+        memcpy(&s4->sin_addr, sc->addr + 12, 4);
+    } else if (sc->family == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(sc->port);
+        memcpy(&s6->sin6_addr, sc->addr, 16);
+    } else {
+        ss.ss_family = AF_UNSPEC;
+    }
+    format_peer(&ss, buf, cap);
 }
 
 /* ---- per-address counts -------------------------------------------------- */
@@ -328,11 +356,13 @@ static void stop_loop_if_idle(struct worker *w)
 static void conn_close(struct sconn *sc)
 {
     struct worker *w = sc->w;
-    char line[1024];
-    sspix_conn_log_line(&sc->c, sc->peer, ms_since(&sc->start), line, sizeof(line));
+    char line[1024], peer[56];
+    format_conn_peer(sc, peer, sizeof(peer));
+    sspix_conn_log_line(&sc->c, peer, ms_since(&sc->start), line, sizeof(line));
     w->e->o.log(w->e->o.log_arg, conn_priority(&sc->c), line);
     event_del(&sc->rev);
-    event_del(&sc->wev);
+    if (sc->wev != NULL)
+        event_free(sc->wev);
     event_del(&sc->tev);
     close(sc->fd);
     if ((size_t)sc->fd < w->table_cap)
@@ -354,13 +384,20 @@ static void want_read(struct sconn *sc, bool on)
     sc->reading = on;
 }
 
-static void want_write(struct sconn *sc, bool on)
+static void on_write(evutil_socket_t fd, short what, void *arg);
+
+/* Returns false when the write event cannot be had (out of memory). */
+static bool want_write(struct sconn *sc, bool on)
 {
-    if (on && !sc->writing)
-        event_add(&sc->wev, NULL);
-    else if (!on && sc->writing)
-        event_del(&sc->wev);
+    if (on && !sc->writing) {
+        if (sc->wev == NULL && (sc->wev = event_new(sc->w->base, sc->fd, EV_WRITE | EV_PERSIST, on_write, sc)) == NULL)
+            return false;
+        event_add(sc->wev, NULL);
+    } else if (!on && sc->writing) {
+        event_del(sc->wev);
+    }
     sc->writing = on;
+    return true;
 }
 
 static void arm_timer(struct sconn *sc, unsigned ms)
@@ -409,7 +446,10 @@ static void conn_flush(struct sconn *sc)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             want_read(sc, false);
-            want_write(sc, true);
+            if (want_write(sc, true))
+                return;
+            sspix_conn_abort(&sc->c, "nomem");
+            conn_close(sc);
             return;
         }
         sspix_conn_abort(&sc->c, "io_error");
@@ -554,7 +594,11 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *s
     sc->fd = fd;
     memcpy(sc->addr, key, 16);
     clock_gettime(CLOCK_MONOTONIC, &sc->start);
-    format_peer(ss, sc->peer, sizeof(sc->peer));
+    sc->family = (uint8_t)(ss->ss_family == AF_INET || ss->ss_family == AF_INET6 ? ss->ss_family : AF_UNSPEC);
+    if (ss->ss_family == AF_INET)
+        sc->port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+    else if (ss->ss_family == AF_INET6)
+        sc->port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
     if (table_put(w, sc) < 0) {
         free(sc);
         addr_put(e, key);
@@ -562,17 +606,22 @@ static void conn_open(struct worker *w, int fd, const struct sockaddr_storage *s
         refuse(w, fd, ss, REF_NOMEM);
         return;
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    sspix_conn_init(&sc->c, w->cred);
+    if (!w->nodelay_inherited) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+    sspix_conn_init_slot(&sc->c, w->cred, w->index);
     w->nconns++;
     event_assign(&sc->rev, w->base, fd, EV_READ | EV_PERSIST, on_read, sc);
-    event_assign(&sc->wev, w->base, fd, EV_WRITE | EV_PERSIST, on_write, sc);
     evtimer_assign(&sc->tev, w->base, on_timer, sc);
     struct timeval tv;
     ms_to_tv(sc->c.cred->limits.handshake_ms, &tv);
     event_add(&sc->tev, &tv);
     want_read(sc, true);
+    /* The client speaks first, and by the time a connection is taken off the
+     * backlog its first bytes have usually arrived: read them now rather than
+     * after another trip through epoll_wait. */
+    on_read((evutil_socket_t)fd, EV_READ, sc);
 }
 
 static void listeners_watch(struct worker *w, bool on)
@@ -865,6 +914,12 @@ static int adopt_listeners(sspix_engine *e, char *err, size_t errlen)
 
 /* ---- engine ------------------------------------------------------------------ */
 
+static bool set_nodelay(int fd)
+{
+    int one = 1;
+    return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0;
+}
+
 /* Descriptors open in this process right now. */
 static unsigned long count_open_fds(void)
 {
@@ -934,11 +989,22 @@ int sspix_engine_create(const struct sspix_engine_opts *o, sspix_svc_cred *cred,
     for (unsigned i = 0; i < e->nworkers; i++) {
         e->workers[i].lfd = e->workers[i].efd = e->workers[i].spare_fd = -1;
         e->workers[i].e = e;
+        e->workers[i].index = i;
     }
     if (o->nlisten_fds > 0 ? adopt_listeners(e, err, errlen) < 0 : bind_all(e, err, errlen) < 0) {
         sspix_engine_free(e);
         return -1;
     }
+    /* TCP_NODELAY on the listeners: accepted sockets inherit it, which saves
+     * a setsockopt per connection (where a listener refuses it, each
+     * connection gets it set, as before). */
+    bool nodelay = true;
+    for (unsigned i = 0; i < e->ninherited; i++)
+        nodelay &= set_nodelay(e->inherited[i]);
+    for (unsigned i = 0; e->ninherited == 0 && i < e->nworkers; i++)
+        nodelay &= set_nodelay(e->workers[i].lfd);
+    for (unsigned i = 0; i < e->nworkers; i++)
+        e->workers[i].nodelay_inherited = nodelay;
     struct event_config *cfg = event_config_new();
     if (cfg != NULL)
         event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK); /* one thread per base; no locks needed */

@@ -18,6 +18,9 @@ One CASE per ctest (e2e.server.daemon.CASE), against the realm fixture:
                          duplicate keys and a UTF-8 BOM in the config file
   log_priorities         stderr lines carry an RFC 3339 UTC timestamp and the priority: success info,
                          failures warning, fatal errors error; under journald "<N>" and no timestamp
+  syslog                 --log syslog in a private mount namespace whose /dev/log is a test socket: lines
+                         in syslog(3)'s format with LOG_DAEMON priorities, delivered once the socket
+                         appears and again after it is replaced (a restarted daemon); root only
   socket_activation      systemd-socket-activate passes 127.0.0.1 and [::1] sockets: both serve a client
   notify                 sd_notify: READY=1 once serving, RELOADING=1 and READY=1 around SIGHUP,
                          STOPPING=1 on SIGTERM, received on a test NOTIFY_SOCKET
@@ -45,7 +48,7 @@ TIMEOUT = 20.0
 STAMPED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z sspix-server: (error|warning|notice|info): (.*)$")
 SETTINGS = ("port bind package keytab spn mode protocol threads max-token max-message handshake-timeout max-legs "
             "max-connections idle-timeout allow-no-mutual log pid-file ntlm-users user shutdown-grace "
-            "message-timeout max-per-address allow-weak-context").split()
+            "message-timeout max-per-address allow-weak-context replay-cache").split()
 
 
 def run(cmd, env=None, cwd=None, preexec=None, timeout=60):
@@ -429,6 +432,97 @@ def case_log_priorities():
     finally:
         shutil.rmtree(d, ignore_errors=True)
     print("priorities: success info, failures and refusals warning, fatal error; journald <N> without timestamps")
+
+
+# ---- --log syslog ----------------------------------------------------------------------------------
+
+# Run the server in a private mount namespace whose /dev/log is a symbolic link to a test socket: a small
+# tmpfs /dev with the host's null, zero, random, urandom and full bound into it.
+NS_SCRIPT = r"""
+set -e
+sock=$1; shift
+old=$(mktemp -d)
+mount --rbind /dev "$old"
+mount -t tmpfs -o mode=0755 tmpfs /dev
+for n in null zero random urandom full; do touch /dev/$n; mount --bind "$old/$n" /dev/$n; done
+ln -s "$sock" /dev/log
+exec "$@"
+"""
+
+
+def syslog_lines(sock, want, timeout=TIMEOUT):
+    """Datagrams from sock until one matches the regular expression want; returns them all."""
+    got = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            got.append(sock.recv(65536).decode("utf-8", "replace"))
+        except socket.timeout:
+            break
+        if re.search(want, got[-1]):
+            return got
+    raise Failure("no syslog line matching %r; got:\n%s" % (want, "\n".join(got)))
+
+
+def case_syslog():
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        print("SKIP: needs root and unshare (util-linux) for a private /dev/log")
+        return SKIP
+    d = tempfile.mkdtemp(prefix="sspix-syslog.")
+    path = os.path.join(d, "log.sock")
+    stamp = r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d"
+    try:
+        port = free_port()
+        log_path = os.path.join(d, "stderr.log")
+        log = open(log_path, "ab")
+        # No daemon yet: lines are dropped, the service works.
+        p = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", NS_SCRIPT, "sh", path,
+                              SERVER, "--bind", "127.0.0.1", "--port", str(port), "--threads", "1", "--log",
+                              "syslog"], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        log.close()
+        try:
+            wait_text(log_path, "listening on")
+            good(port)
+            pid = p.pid
+            head = r"^<%%d>%s sspix-server\[%d\]: " % (stamp, pid)
+            # The daemon appears: within a second or so the server finds it.
+            rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            rx.bind(path)
+            deadline = time.monotonic() + TIMEOUT
+            got = []
+            while time.monotonic() < deadline:
+                good(port)
+                rx.settimeout(0.3)
+                try:
+                    got.append(rx.recv(65536).decode("utf-8", "replace"))
+                    break
+                except socket.timeout:
+                    continue
+            check(got and re.search((head % 30) + r"peer=127\.0\.0\.1:\d+ client=alice@\S+ .*outcome=SEC_E_OK",
+                                    got[0]), "first line once the daemon is there: %r" % got)
+            # A failed handshake is a warning (LOG_DAEMON | LOG_WARNING = 28).
+            c = connect(port)
+            c.sendall(b"\x05\x00\x00\x00hello")
+            wait_closed(c)
+            c.close()
+            syslog_lines(rx, (head % 28) + r"peer=127\.0\.0\.1:\d+ .*outcome=SEC_E_")
+            # The daemon restarts (a new socket at the same name): the next line reaches it.
+            rx.close()
+            os.unlink(path)
+            rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            rx.bind(path)
+            good(port)
+            syslog_lines(rx, (head % 30) + r"peer=127\.0\.0\.1:\d+ client=alice@\S+ .*outcome=SEC_E_OK")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            rc = p.wait(TIMEOUT)
+        check(rc == 0, "exit %d:\n%s" % (rc, read_log(log_path)))
+        syslog_lines(rx, (head % 30) + r"stopped$")
+        rx.close()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    print("syslog: one datagram per line in syslog(3)'s format; found once it appears, again after a restart")
 
 
 # ---- systemd --------------------------------------------------------------------------------------

@@ -105,6 +105,64 @@ def case_echo_kerberos():
     echo("Kerberos")
 
 
+def case_echo_blocked_reply():
+    """Echo replies larger than the socket takes at once, to a reader that drains them slowly: the server
+    waits for room (its write event) and sends the rest; every echo arrives and nothing leaks."""
+    with server("--mode", "echo") as s:
+        s.good_client("Negotiate", "echo", (10,))
+        time.sleep(0.2)
+        base = s.fds()
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(1)
+        errors = []
+
+        def proxy():
+            try:
+                c, _ = lsock.accept()
+                up = socket.socket()
+                up.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window: the server's send fills
+                up.connect(("127.0.0.1", s.port))
+
+                def to_server():
+                    while True:
+                        d = c.recv(65536)
+                        if not d:
+                            up.shutdown(socket.SHUT_WR)
+                            return
+                        up.sendall(d)
+                t = threading.Thread(target=to_server, daemon=True)
+                t.start()
+                while True:  # server -> client in small slices, slowly
+                    d = up.recv(2048)
+                    if not d:
+                        break
+                    c.sendall(d)
+                    time.sleep(0.003)
+                c.shutdown(socket.SHUT_WR)  # the server's FIN, passed on; to_server ends at the client's
+                t.join(30)
+                c.close()
+                up.close()
+            except OSError as e:
+                errors.append(e)
+
+        pt = threading.Thread(target=proxy, daemon=True)
+        pt.start()
+        cmd = [GOOD, "127.0.0.1", str(lsock.getsockname()[1]), "host/localhost", "Negotiate", "echo", "65536",
+               "65536", "1000"]
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        out = p.stdout.decode("utf-8", "replace") + p.stderr.decode("utf-8", "replace")
+        pt.join(30)
+        lsock.close()
+        check(p.returncode == 0 and out.count("ok") == 3, "good client through the slow reader: %d %s" % (
+            p.returncode, out))
+        check(not errors, "proxy: %s" % errors)
+        line = s.wait_log(lambda l: "mode=echo messages=3" in l and "outcome=SEC_E_OK" in l)
+        s.good_client("Negotiate", "echo", (10,))
+        n = s.wait_fds(base)
+        print("%s; fds: %d before, %d after" % (line, base, n))
+
+
 def case_concurrent300():
     with server() as s:
         s.good_client()  # the service ticket is in the ccache before the crowd comes

@@ -68,7 +68,7 @@ def main():
         os.chmod(krb5_conf, 0o644)
         conf = os.path.join(confdir, "server.conf")
         with open(conf, "w") as f:
-            f.write("mode = greet\nuser = nobody\n")
+            f.write("mode = greet\nuser = nobody\nreplay-cache = mit\n")
         os.chmod(conf, 0o644)
         os.environ["KRB5_CONFIG"] = krb5_conf
         os.environ["KRB5RCACHEDIR"] = rcdir
@@ -92,7 +92,7 @@ def main():
         locked = tempfile.mkdtemp(prefix="sspix-privdrop-locked.")  # 0700 root: nobody cannot write it
         try:
             os.environ["KRB5RCACHEDIR"] = locked
-            rc, out = run([server_bin, "--port", "1", "--user", "nobody", "--bind", "127.0.0.1"])
+            rc, out = run([server_bin, "--port", "1", "--user", "nobody", "--bind", "127.0.0.1", "--replay-cache", "mit"])
             # Port 1 binds as root; the drop then finds the replay cache unwritable: exit 2.
             check(rc == 2 and "replay cache" in out and locked in out, "unwritable rcache: %d %s" % (rc, out))
         finally:
@@ -123,7 +123,7 @@ def main():
 
             # SIGHUP: the keytab is root's now; the keys stay, the new mode applies.
             with open(conf, "w") as f:
-                f.write("mode = echo\nuser = nobody\n")
+                f.write("mode = echo\nuser = nobody\nreplay-cache = mit\n")
             s.signal(signal.SIGHUP)
             s.wait_text("SIGHUP: cannot re-read keytab %s after dropping privileges to nobody (" %
                         os.environ["KRB5_KTNAME"])

@@ -460,13 +460,17 @@ def case_rcache_check():
     env = dict(os.environ)
     with tempfile.NamedTemporaryFile() as f:  # a file, not a directory: not writable as one, even by root
         env["KRB5RCACHEDIR"] = f.name
+        # The default (the library's in-process replay set) writes no file: nothing to check.
         rc, out = run([SERVER, "-t"], env=env)
+        check(rc == 0 and "configuration OK" in out, "replay-cache memory, unusable KRB5RCACHEDIR: %d %s" % (rc, out))
+        rc, out = run([SERVER, "-t", "--replay-cache", "mit"], env=env)
         print(out.strip())
         check(rc == 2 and "replay cache directory " + f.name in out and "KRB5RCACHEDIR" in out,
               "-t with an unwritable replay cache directory: %d %s" % (rc, out))
-        rc, out = run([SERVER, "--bind", "127.0.0.1", "--port", "0"], env=env)
+        rc, out = run([SERVER, "--bind", "127.0.0.1", "--port", "0", "--replay-cache", "mit"], env=env)
         check(rc == 1, "usage errors still come first: %d %s" % (rc, out))
-        p = subprocess.run([SERVER, "--bind", "127.0.0.1", "--port", str(free_port()), "--threads", "1"],
+        p = subprocess.run([SERVER, "--bind", "127.0.0.1", "--port", str(free_port()), "--threads", "1",
+                            "--replay-cache", "mit"],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
                            timeout=60)
         out = p.stdout.decode()
@@ -474,10 +478,12 @@ def case_rcache_check():
               "start-up with an unwritable replay cache directory: %d %s" % (p.returncode, out))
         # No replay cache in use: nothing to check.
         env["KRB5RCACHETYPE"] = "none"
-        rc, out = run([SERVER, "-t"], env=env)
+        rc, out = run([SERVER, "-t", "--replay-cache", "mit"], env=env)
         check(rc == 0 and "configuration OK" in out, "KRB5RCACHETYPE=none: %d %s" % (rc, out))
-    rc, out = run([SERVER, "-t"])
+    rc, out = run([SERVER, "-t", "--replay-cache", "mit"])
     check(rc == 0 and "configuration OK" in out, "the realm's replay cache directory: %d %s" % (rc, out))
+    rc, out = run([SERVER, "-t", "--replay-cache", "files"])
+    check(rc == 1 and "replay-cache: 'files': expected memory" in out, "--replay-cache files: %d %s" % (rc, out))
 
 
 def main():
