@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""bench.py BUILD_DIR OUT_MD - sspix against MIT's gss-sample peers, side by side in one run (issue 5 §2).
+"""bench.py BUILD_DIR OUT_MD - sspix against MIT's gss-sample peers, side by side in one run.
 
 Brings up its own throwaway realm, runs every figure, takes the realm down, and writes the results table to
 OUT_MD (bench/README.md). Everything it starts is stopped by PID; network 127.0.0.1 only (MIT gss-server binds
@@ -24,6 +24,7 @@ SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REALM = os.path.join(SRC, "tests", "realm", "realm")
 GSS_CLIENT, GSS_SERVER = "/usr/bin/gss-client", "/usr/bin/gss-server"
 QUICK = os.environ.get("SSPIX_BENCH_QUICK") == "1"
+LOAD0 = os.getloadavg()[0]
 
 
 def free_port():
@@ -88,8 +89,14 @@ class Bench:
         self.server_bin = os.path.join(build, "sspix-server")
         self.client_bin = os.path.join(build, "sspix-client")
         self.bench_bin = os.path.join(build, "sspix_bench")
+        self.accept_bin = os.path.join(build, "accept_bench")
+        self.floor_bin = os.path.join(build, "floor_server")
+        self.loadgen_bin = os.path.join(build, "loadgen")
         self.rows = []      # (section, what, figure, command)
         self.notes = []
+        self.accept = {}    # accept_bench: variant -> us per handshake
+        self.floor_rows = []
+        self.strace_text = ""
 
     def row(self, section, what, figure, cmd):
         print("%-14s %-58s %s" % (section, what, figure), flush=True)
@@ -138,6 +145,132 @@ class Bench:
         p.port = port
         p.cmd = "gss-server -logfile FILE host@localhost"
         return p
+
+    def floor_server(self, reply_body):
+        argv = [self.floor_bin, "-b", "127.0.0.1", "-p", "0", "-r", str(reply_body)]
+        self.floor_count = getattr(self, "floor_count", 0) + 1
+        log = os.path.join(self.work, "floor-%d.log" % self.floor_count)
+        p = Proc(argv, "listening on", self.env, log)
+        m = re.search(r"listening on [\d.]+:(\d+)", p.text())
+        p.port = int(m.group(1))
+        p.cmd = "floor_server -r %d" % reply_body
+        return p
+
+    # ---- bench/loadgen: one load generator for every server ---------------------------------------------------
+    def loadgen(self, server, procs, per, spnego, floor=False, extra=()):
+        """Runs loadgen; returns its key/value figures plus server_us (server CPU per handshake, timed part)."""
+        argv = [self.loadgen_bin, "-p", str(server.port), "-P", str(procs), "-n", str(per)]
+        argv += ["-w"] + (["-s"] if spnego else []) + (["-f"] if floor else []) + list(extra)
+        p = subprocess.Popen(argv, env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        c0 = None
+        res = {}
+        for line in iter(p.stdout.readline, b""):
+            k, _, v = line.decode().strip().partition(" ")
+            if k == "ready":
+                c0 = cpu_ns(server.pid)
+                p.stdin.write(b"\n")
+                p.stdin.close()
+            elif k == "started":
+                pass
+            elif k:
+                if k == "handshakes" and c0 is not None:
+                    time.sleep(0.05)  # the server's last close
+                    res["server_ns"] = cpu_ns(server.pid) - c0
+                res[k] = float(v)
+        err = p.stderr.read().decode("utf-8", "replace")
+        rc = p.wait()
+        if rc != 0 or not res.get("handshakes"):
+            self.notes.append("loadgen %s against %s exited %d: %s" % (" ".join(argv[3:]), server.cmd, rc,
+                                                                         err[-300:]))
+        n = res.get("handshakes", 0) + res.get("failed", 0)
+        res["server_us"] = res.get("server_ns", 0) / 1e3 / max(1, n)
+        return res
+
+    def floor(self):
+        """Server CPU per handshake: TCP floor, acceptor floor, their sum, sspix-server, MIT gss-server; one load."""
+        per = 300 if QUICK else 1200
+        rounds = 3 if QUICK else 7
+        for label, spnego in (("Kerberos", False), ("SPNEGO", True)):
+            ours, mit = self.sspix_server("--protocol", "gss-sample", "--log", "syslog"), self.mit_server()
+            flo = None
+            try:
+                warm = self.loadgen(ours, 1, 30, spnego)
+                self.loadgen(mit, 1, 30, spnego)
+                reply = int(round(warm.get("reply_bytes", 161))) - 5
+                flo = self.floor_server(reply)
+                self.loadgen(flo, 1, 30, spnego, floor=True)
+                servers = (("floor", flo), ("sspix", ours), ("mit", mit))
+                for procs in (1, 4):
+                    res = {k: ([], []) for k, _ in servers}
+                    for r in range(rounds):  # alternating rounds, the starting server rotating
+                        for i in range(len(servers)):
+                            key, srv = servers[(i + r) % len(servers)]
+                            f = self.loadgen(srv, procs, per // procs, spnego, floor=(key == "floor"))
+                            res[key][0].append(f.get("rate", 0))
+                            res[key][1].append(f["server_us"])
+                    med = {k: (statistics.median(v[0]), statistics.median(v[1])) for k, v in res.items()}
+                    acc = self.accept.get("gss_spnego" if spnego else "gss_krb5")
+                    sspi = self.accept.get("sspi_spnego" if spnego else "sspi_krb5")
+                    self.floor_rows.append((label, procs, med, acc, sspi, warm.get("legs", 0), reply))
+                    fsum = med["floor"][1] + acc if acc else None
+                    cmd = "loadgen -P %d -n %d%s (floor_server: -f -r %d)" % (procs, per // procs,
+                                                                                " -s" if spnego else "", reply)
+                    what = "%s, %d loadgen process%s" % (label, procs, "es" if procs > 1 else "")
+                    self.row("floor", what + ": server CPU us/hs floor TCP | floor sum | sspix | MIT",
+                             "%.1f | %s | %.1f | %.1f" % (med["floor"][1], "%.1f" % fsum if fsum else "?",
+                                                          med["sspix"][1], med["mit"][1]), cmd)
+            finally:
+                ours.stop()
+                mit.stop()
+                if flo:
+                    flo.stop()
+
+    # ---- strace -c: system calls per handshake ------------------------------------------------------------------
+    def strace(self):
+        tool = "/usr/bin/strace"
+        if not os.access(tool, os.X_OK):
+            self.strace_text = "strace is not installed: no system-call counts."
+            return
+        n = 200 if QUICK else 500
+        counts = {}
+        ours, mit = self.sspix_server("--protocol", "gss-sample", "--log", "syslog"), self.mit_server()
+        flo = None
+        try:
+            reply = int(round(self.loadgen(ours, 1, 20, False).get("reply_bytes", 161))) - 5
+            flo = self.floor_server(reply)
+            for key, srv in (("sspix-server", ours), ("floor_server", flo), ("gss-server", mit)):
+                self.loadgen(srv, 1, 20, False, floor=(srv is flo))
+                out = os.path.join(self.work, "strace-%s.txt" % key)
+                st = subprocess.Popen([tool, "-c", "-f", "-o", out, "-p", str(srv.pid)], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+                time.sleep(0.5)
+                self.loadgen(srv, 4, n // 4, False, floor=(srv is flo))
+                time.sleep(0.2)
+                st.send_signal(signal.SIGINT)
+                st.wait(30)
+                calls = {}
+                with open(out) as f:
+                    for line in f:
+                        m = re.match(r"\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:(\d+)\s+)?(\w+)\s*$", line)
+                        if m and m.group(3) != "total":
+                            calls[m.group(3)] = int(m.group(1)) / n
+                counts[key] = calls
+        finally:
+            ours.stop()
+            mit.stop()
+            if flo:
+                flo.stop()
+        keys = ("sspix-server", "floor_server", "gss-server")
+        names = sorted(counts.get("sspix-server", {}), key=lambda k: -counts["sspix-server"][k])[:15]
+        for k in sorted(counts.get("floor_server", {}), key=lambda k: -counts["floor_server"][k]):
+            if k not in names:
+                names.append(k)
+        lines = ["| system call | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+        for name in names:
+            lines.append("| %s | " % name + " | ".join("%.2f" % counts.get(k, {}).get(name, 0) for k in keys) + " |")
+        lines.append("| **all** | " + " | ".join("**%.1f**" % sum(counts.get(k, {}).values()) for k in keys) + " |")
+        self.strace_text = "\n".join(lines)
 
     # ---- handshake capacity under MIT gss-client load ----------------------------------------------------------
     def gss_client_load(self, server, procs, per, mech_args):
@@ -235,22 +368,31 @@ class Bench:
         finally:
             mit.stop()
 
-    # ---- 10,000 idle authenticated sessions ---------------------------------------------------------------------
+    # ---- idle authenticated sessions (100,000 by default) ---------------------------------------------------
     def concurrency(self):
-        n = 2000 if QUICK else 10000
+        want = int(os.environ.get("SSPIX_BENCH_SESSIONS", "2000" if QUICK else "100000"))
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        if hard != resource.RLIM_INFINITY and hard < n + 200:
-            self.notes.append("RLIMIT_NOFILE hard limit %d < %d: concurrency run skipped" % (hard, n + 200))
+        n = want
+        if hard != resource.RLIM_INFINITY and hard < want + 200:
+            n = hard - 200
+            self.notes.append("RLIMIT_NOFILE hard limit is %d here (raising it needs CAP_SYS_RESOURCE): the "
+                              "concurrency run holds %d sessions instead of %d" % (hard, n, want))
+        if n < 100:
             return
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        srv = self.sspix_server("--mode", "echo", "--max-connections", "20000", "--idle-timeout", "300",
-                                "--handshake-timeout", "120", "--log", "syslog")
+        procs = max(2, -(-n // 15000))  # ~15,000 descriptors per client process at most
+        nsrc = max(2, -(-n // 20000))   # ~20,000 connections per loopback source address
+        srcs = ",".join("127.0.0.%d" % (2 + i) for i in range(nsrc))
+        per = n // procs
+        n = per * procs
+        srv = self.sspix_server("--protocol", "gss-sample", "--max-connections", str(n + 100), "--max-per-address",
+                                "0", "--idle-timeout", "600", "--handshake-timeout", "120", "--log", "syslog")
         try:
             time.sleep(0.3)
             base = rss_kib(srv.pid)
-            argv = [self.client_bin, "localhost", "--port", str(srv.port), "--spn", "host/localhost", "--mode", "echo",
-                    "--message", "still here", "--connections", str(n), "--parallel", str(n), "--hold", "20",
-                    "--timeout", "120", "--quiet"]
+            hold = 5
+            argv = [self.loadgen_bin, "-p", str(srv.port), "-P", str(procs), "-n", str(per), "-S", srcs, "-H",
+                    str(hold)]
             c = subprocess.Popen(argv, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             held_rss = None
             out = b""
@@ -264,14 +406,17 @@ class Bench:
         finally:
             srv.stop()
         m = re.search(r"result:\s+(\d+) ok, (\d+) failed", out)
-        if held_rss is None or not m:
+        h = re.search(r"held: (\d+)", out)
+        if held_rss is None or not m or not h:
             self.notes.append("concurrency run: no result:\n" + out[-1000:])
             return
-        per = (held_rss - base) / n
-        self.row("concurrency", "%d idle authenticated echo sessions: server RSS per session" % n,
-                 "%.1f KiB (RSS %d -> %d KiB)" % (per, base, held_rss),
-                 "sspix-server --mode echo --max-connections 20000; " + " ".join(["sspix-client"] + argv[1:]))
-        self.row("concurrency", "... then every session echoes once: ok / failed",
+        held = int(h.group(1))
+        per_kib = (held_rss - base) / max(1, held)
+        cmd = ("sspix-server --protocol gss-sample --max-connections %d --max-per-address 0; loadgen -P %d -n %d "
+               "-S %s -H %d" % (n + 100, procs, per, srcs, hold))
+        self.row("concurrency", "%d idle authenticated gss-sample sessions (%d source addresses): server RSS per "
+                 "session" % (held, nsrc), "%.1f KiB (RSS %d -> %d KiB)" % (per_kib, base, held_rss), cmd)
+        self.row("concurrency", "... then every session sends a wrapped message, its MIC verified: ok / failed",
                  "%s / %s" % (m.group(1), m.group(2)), "(same run)")
 
     # ---- in-process ---------------------------------------------------------------------------------------------
@@ -279,6 +424,28 @@ class Bench:
         def run(*args):
             p = subprocess.run([self.bench_bin] + list(args), env=self.env, stdout=subprocess.PIPE, check=True)
             return dict(l.split() for l in p.stdout.decode().splitlines())
+        p = subprocess.run([self.accept_bin, "5" if QUICK else "7", "200" if QUICK else "600"], env=self.env,
+                           stdout=subprocess.PIPE, check=True)
+        for line in p.stdout.decode().splitlines():
+            k, v = line.split()
+            self.accept[k[len("accept_"):-len("_us")]] = float(v)
+        labels = (
+            ("sspi_krb5", "Kerberos: sspix-server's SSPI calls (AcceptSecurityContext, 3 QueryContextAttributes, "
+                          "DeleteSecurityContext)"),
+            ("sspi_spnego", "SPNEGO: sspix-server's SSPI calls (Negotiate)"),
+            ("gss_krb5", "Kerberos: gss_accept_sec_context, FILE keytab, default replay cache, client name"),
+            ("gss_krb5_noname", "... without asking for the client name"),
+            ("gss_krb5_memkt", "... MEMORY: keytab"),
+            ("gss_krb5_rcnone", "... replay cache none: (cred store rcache)"),
+            ("gss_krb5_memkt_rcnone", "... MEMORY: keytab and replay cache none:"),
+            ("gss_spnego", "SPNEGO: gss_accept_sec_context, FILE keytab, default replay cache, client name"),
+            ("krb5_rdreq", "Kerberos: raw krb5_rd_req + krb5_mk_rep, one krb5_context, default keytab and rcache"),
+            ("krb5_rdreq_rcnone", "... replay cache none:"))
+        for key, what in labels:
+            if key in self.accept:
+                self.row("acceptor", what + ": CPU us per handshake", "%.1f us" % self.accept[key],
+                         "accept_bench %s %s (pre-generated tokens, alternating rounds, medians)" % (
+                             "5" if QUICK else "7", "200" if QUICK else "600"))
         r = run("handshake", "5", "200" if QUICK else "500")
         self.row("in-process", "Kerberos handshakes/s: SSPI table | raw GSSAPI | ratio",
                  "%s | %s | %sx" % (r["handshake_sspi_per_s"], r["handshake_gss_per_s"], r["handshake_ratio"]),
@@ -299,23 +466,32 @@ class Bench:
             return
         srv = self.sspix_server("--protocol", "gss-sample", "--log", "syslog")
         data = os.path.join(self.work, "perf.data")
+        n = 1000 if QUICK else 3000
         try:
-            self.gss_client_load(srv, 1, 20, [])
+            self.loadgen(srv, 1, 20, False)
             rec = subprocess.Popen([perf, "record", "-e", "cpu-clock", "-F", "4000", "-g", "-o", data, "-p",
                                     str(srv.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.5)
-            self.gss_client_load(srv, 4, 250, [])
+            f = self.loadgen(srv, 4, n // 4, False)
             rec.send_signal(signal.SIGINT)
             rec.wait(30)
         finally:
             srv.stop()
+        us = f["server_us"]
 
         def report(*args):
             p = subprocess.run([perf, "report", "-i", data, "--no-children", "-g", "none", "--percent-limit", "1.5",
                                 "--stdio"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            return "\n".join(l for l in p.stdout.decode("utf-8", "replace").splitlines()
-                             if l.strip() and not l.startswith("#"))
-        self.profile_text = ("By library (share of the server's on-CPU samples):\n\n```\n" + report("--sort", "dso")
+            out = []
+            for l in p.stdout.decode("utf-8", "replace").splitlines():
+                if not l.strip() or l.startswith("#"):
+                    continue
+                m = re.match(r"\s*([\d.]+)%", l)
+                out.append(("%6.1f us  " % (float(m.group(1)) * us / 100) if m else "") + l.rstrip())
+            return "\n".join(out)
+        self.profile_text = ("Server CPU during the recording: %.1f us per handshake (perf's own overhead included); "
+                             "each line: its share in us per handshake, then perf's percentage.\n\n"
+                             "By library:\n\n```\n" % us + report("--sort", "dso")
                              + "\n```\n\nBy function (>= 1.5 %):\n\n```\n" + report("--sort", "dso,sym")
                              + "\n```\n")
 
@@ -330,11 +506,13 @@ class Bench:
         krb5 = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libkrb5-3"], stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL).stdout.decode() or "?"
         lines = ["# sspix benchmarks", "",
-                 "Regenerated by `make bench` (`bench/run.sh`); do not edit by hand. Issue 5 §2: everything side by "
+                 "Regenerated by `make bench` (`bench/run.sh`); do not edit by hand. Everything side by "
                  "side in one run on one machine, medians of alternating rounds, with the exact commands.", "",
                  "- date: %s" % datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
                  "- machine: %s, %d CPUs, Linux %s; MIT krb5 %s" % (cpu, os.cpu_count(), platform.release(), krb5),
-                 "- run time: %.0f s%s" % (seconds, " (SSPIX_BENCH_QUICK=1: reduced counts)" if QUICK else ""),
+                 "- run time: %.0f s%s; load average (1 min) %.1f at the start, %.1f at the end (other work on the "
+                 "machine competes for the cores)" % (
+                     seconds, " (SSPIX_BENCH_QUICK=1: reduced counts)" if QUICK else "", LOAD0, os.getloadavg()[0]),
                  "- server CPU = on-CPU time of all its threads (/proc/PID/task/*/schedstat) / handshakes; clients "
                  "run on the same 2 cores, so handshakes/s is bounded by the clients as much as by the server.",
                  "- sspix-server runs with `--threads 2 --log syslog` (no per-connection stderr line in the figures);"
@@ -345,9 +523,44 @@ class Bench:
                                                       cmd.replace("|", "\\|")))
         if self.notes:
             lines += ["", "Notes from this run:", ""] + ["- " + n.replace("\n", " ") for n in self.notes]
+        if self.floor_rows:
+            lines += ["", "## The floor, side by side", "",
+                      "Server CPU in us per handshake under one load generator (`bench/loadgen`: P processes, each "
+                      "doing its handshakes one after another, first tokens made before the clock starts), medians of "
+                      "alternating rounds in this run. *floor TCP* is `bench/floor_server` (one epoll thread, the "
+                      "gss-sample wire pattern of one handshake, a reply the size of the real one, no security "
+                      "package); *floor acceptor* is the CPU time of `gss_accept_sec_context` in one process on fresh "
+                      "tokens (FILE keytab, "
+                      "default replay cache, client name: what MIT's gss-server pays); *SSPI acceptor* is the same "
+                      "for sspix-server's own SSPI calls (section *acceptor* above).", "",
+                      "| mechanism | loadgen processes | floor TCP | floor acceptor | floor sum | SSPI acceptor | "
+                      "sspix-server | MIT gss-server | sspix / MIT | sspix / floor sum | handshakes/s floor / sspix "
+                      "/ MIT | sspix / MIT handshakes/s |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            for label, procs, med, acc, sspi, legs, reply in self.floor_rows:
+                fsum = med["floor"][1] + acc if acc else 0
+                lines.append("| %s | %d | %.1f | %s | %s | %s | %.1f | %.1f | %.2fx | %s | %.0f / %.0f / %.0f | "
+                             "%.2fx |" % (
+                                 label, procs, med["floor"][1], "%.1f" % acc if acc else "?",
+                                 "%.1f" % fsum if fsum else "?", "%.1f" % sspi if sspi else "?", med["sspix"][1],
+                                 med["mit"][1], med["sspix"][1] / med["mit"][1] if med["mit"][1] else 0,
+                                 "%.2fx" % (med["sspix"][1] / fsum) if fsum else "?", med["floor"][0],
+                                 med["sspix"][0], med["mit"][0],
+                                 med["sspix"][0] / med["mit"][0] if med["mit"][0] else 0))
+            lines += ["", "Reply frame: %s bytes (Kerberos) / %s (SPNEGO) as measured against sspix-server, "
+                      "tokens per handshake %s; MIT gss-server is single-threaded with listen backlog 0, so with 4 "
+                      "processes some connects wait for a SYN retransmission (its handshakes/s, not its CPU)." % (
+                          next((r[6] + 5 for r in self.floor_rows if r[0] == "Kerberos"), "?"),
+                          next((r[6] + 5 for r in self.floor_rows if r[0] == "SPNEGO"), "?"),
+                          " / ".join("%.0f" % r[5] for r in self.floor_rows[::2]))]
+        if self.strace_text:
+            lines += ["", "## System calls per handshake", "",
+                      "`strace -c -f -p PID` on each server while `loadgen -P 4` runs %d Kerberos handshakes "
+                      "(calls / handshakes; the sspix-server top 15, then whatever else the floor server makes)."
+                      % (200 if QUICK else 500), "", self.strace_text]
         lines += ["", "## Profile of the server's handshake path", "",
-                  "`perf record -e cpu-clock -g -p PID` on `sspix-server --protocol gss-sample --threads 2` while 4 "
-                  "MIT gss-client processes run 1,000 Kerberos handshakes (`-mcount 0`).", "", self.profile_text, ""]
+                  "`perf record -e cpu-clock -F 4000 -g -p PID` on `sspix-server --protocol gss-sample --threads 2` "
+                  "while `loadgen -P 4` runs %d Kerberos handshakes." % (1000 if QUICK else 3000), "",
+                  self.profile_text, ""]
         extra = os.path.join(SRC, "bench", "analysis.md")
         if os.path.exists(extra):
             with open(extra) as f:
@@ -370,12 +583,11 @@ def main():
     b.realm_start_time()
     b.realm_up()
     try:
-        b.inprocess()
-        b.handshake_capacity()
-        b.client_load()
-        b.latency()
-        b.concurrency()
-        b.profile()
+        for part in (b.inprocess, b.floor, b.handshake_capacity, b.client_load, b.latency, b.concurrency, b.strace,
+                     b.profile):
+            t = time.monotonic()
+            part()
+            print("bench: %s took %.0f s" % (part.__name__, time.monotonic() - t), flush=True)
     finally:
         b.realm_down()
     b.write(sys.argv[2], time.monotonic() - t0)
