@@ -14,7 +14,8 @@
  *   sspi_krb5, sspi_spnego  the SSPI calls sspix-server makes per handshake
  *                           (src/service/conn.c): AcceptSecurityContext with
  *                           its ASC_REQ flags on one long-lived inbound
- *                           credential, QueryContextAttributes NATIVE_NAMES,
+ *                           credential (replays caught in process, the
+ *                           server's default), QueryContextAttributes NAMES,
  *                           PACKAGE_INFO and SIZES, FreeContextBuffer,
  *                           DeleteSecurityContext
  *   gss_krb5, gss_spnego    gss_accept_sec_context on one acceptor credential
@@ -182,11 +183,13 @@ static void setup(void)
     gss_buffer_desc name = {strlen("host@localhost"), (void *)"host@localhost"};
 
     g.t = InitSecurityInterfaceA();
-    st = g.t->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL,
+    /* As sspix-server acquires by default: replays caught in process. */
+    SSPIX_AUTH_STORE_A store = {.Magic = SSPIX_AUTH_STORE_MAGIC, .Flags = SSPIX_AUTH_STORE_REPLAY_IN_PROCESS};
+    st = g.t->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, &store, NULL, NULL,
                                         &g.sspi_krb5, &exp);
     if (st != SEC_E_OK)
         die(sspix_last_error());
-    st = g.t->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Negotiate", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL,
+    st = g.t->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Negotiate", SECPKG_CRED_INBOUND, NULL, &store, NULL, NULL,
                                         &g.sspi_nego, &exp);
     if (st != SEC_E_OK)
         die(sspix_last_error());
@@ -320,14 +323,13 @@ static void sspi_accept(CredHandle *cred, const gss_buffer_desc *tok)
         die(sspix_last_error());
     t->FreeContextBuffer(ob.pvBuffer);
     /* What the server's describe() asks once a context is complete. */
-    SecPkgContext_NativeNamesA names;
+    SecPkgContext_NamesA names;
     SecPkgContext_PackageInfoA pkg;
     SecPkgContext_Sizes sizes;
-    if (t->QueryContextAttributesA(&ctx, SECPKG_ATTR_NATIVE_NAMES, &names) != SEC_E_OK)
+    if (t->QueryContextAttributesA(&ctx, SECPKG_ATTR_NAMES, &names) != SEC_E_OK)
         die(sspix_last_error());
-    char *client = strdup(names.sClientName ? names.sClientName : "");
-    t->FreeContextBuffer(names.sClientName);
-    t->FreeContextBuffer(names.sServerName);
+    char *client = strdup(names.sUserName ? names.sUserName : "");
+    t->FreeContextBuffer(names.sUserName);
     if (t->QueryContextAttributesA(&ctx, SECPKG_ATTR_PACKAGE_INFO, &pkg) != SEC_E_OK)
         die(sspix_last_error());
     char *package = strdup(pkg.PackageInfo->Name);

@@ -374,16 +374,17 @@ size_t sspix_conn_buffered(const sspix_conn *c)
 static int describe(sspix_conn *c)
 {
     PSecurityFunctionTableA t = c->cred->sspi;
-    SecPkgContext_NativeNamesA names;
+    SecPkgContext_NamesA names;
     SecPkgContext_PackageInfoA pkg;
     SecPkgContext_Sizes sizes;
     SECURITY_STATUS st;
 
-    if ((st = t->QueryContextAttributesA(&c->ctx, SECPKG_ATTR_NATIVE_NAMES, &names)) != SEC_E_OK)
+    /* NAMES, not NATIVE_NAMES: the client's name alone (each name costs the
+     * Kerberos library three krb5_contexts to convert, display and release). */
+    if ((st = t->QueryContextAttributesA(&c->ctx, SECPKG_ATTR_NAMES, &names)) != SEC_E_OK)
         goto fail;
-    c->client = strdup(names.sClientName ? names.sClientName : "");
-    t->FreeContextBuffer(names.sClientName);
-    t->FreeContextBuffer(names.sServerName);
+    c->client = strdup(names.sUserName ? names.sUserName : "");
+    t->FreeContextBuffer(names.sUserName);
     if ((st = t->QueryContextAttributesA(&c->ctx, SECPKG_ATTR_PACKAGE_INFO, &pkg)) != SEC_E_OK)
         goto fail;
     c->package = strdup(pkg.PackageInfo->Name);

@@ -448,6 +448,11 @@ static SECURITY_STATUS SEC_ENTRY fake_query(PCtxtHandle h, ULONG attr, void *buf
         s->cbSecurityTrailer = f->cfg.trailer;
         return SEC_E_OK;
     }
+    case SECPKG_ATTR_NAMES: {
+        SecPkgContext_NamesA *n = buffer;
+        n->sUserName = fake_strdup(f, f->cfg.client);
+        return n->sUserName != NULL ? SEC_E_OK : SEC_E_INSUFFICIENT_MEMORY;
+    }
     case SECPKG_ATTR_NATIVE_NAMES: {
         SecPkgContext_NativeNamesA *n = buffer;
         n->sClientName = fake_strdup(f, f->cfg.client);
