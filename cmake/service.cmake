@@ -11,10 +11,12 @@ add_library(sspix_conn STATIC ${SSPIX_CONN_SOURCES} ${PROJECT_SOURCE_DIR}/src/se
 target_include_directories(sspix_conn PUBLIC ${SSPIX_INCLUDE} ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(sspix_conn PUBLIC sspix sspix_session sspix_wire sspix_common)
 
-add_library(sspix_service STATIC ${PROJECT_SOURCE_DIR}/src/service/engine.c)
+add_library(sspix_service STATIC ${PROJECT_SOURCE_DIR}/src/service/engine.c ${PROJECT_SOURCE_DIR}/src/service/admit.c
+                                 ${PROJECT_SOURCE_DIR}/src/service/listen.c)
 target_link_libraries(sspix_service PUBLIC sspix_conn PkgConfig::LIBEVENT_CORE Threads::Threads)
 
-add_executable(sspix-server ${PROJECT_SOURCE_DIR}/apps/sspix-server.c)
+add_executable(sspix-server ${PROJECT_SOURCE_DIR}/apps/sspix-server.c ${PROJECT_SOURCE_DIR}/apps/server_log.c
+                            ${PROJECT_SOURCE_DIR}/apps/server_daemon.c ${PROJECT_SOURCE_DIR}/apps/server_checks.c)
 target_link_libraries(sspix-server PRIVATE sspix_service)
 
 install(TARGETS sspix-server RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
