@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <sspix/sspix.h>
 
@@ -73,6 +74,22 @@ int server_run_as_drop(const sspix_svc_config *c, struct run_as *r, char *err, s
 const char *server_keytab_name(const sspix_svc_config *c);
 /* The acceptor credential of c, one handle per worker thread. */
 SECURITY_STATUS server_acquire(const sspix_svc_config *c, bool in_memory, sspix_svc_cred **out);
+
+/* The keytab file the acceptor's keys come from when the configuration or
+ * KRB5_KTNAME names one (FILE:PATH, WRFILE:PATH or an absolute path); NULL
+ * otherwise (another keytab type, the default keytab, NTLM). */
+const char *server_keytab_file(const sspix_svc_config *c);
+
+/* What stat(2) says of that file, to notice a new keytab (ktadd, a copy). */
+struct server_kt_stamp {
+    bool valid;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+};
+void server_keytab_stamp(const sspix_svc_config *c, struct server_kt_stamp *s);
+bool server_keytab_stamp_equal(const struct server_kt_stamp *a, const struct server_kt_stamp *b);
 /* The start-up checks (all of them under -t): 0 with *cred and *ras set, or
  * an exit code after saying why. */
 int server_preflight(const sspix_svc_config *c, bool check_only, struct run_as *ras, sspix_svc_cred **cred);

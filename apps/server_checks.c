@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -206,13 +207,52 @@ const char *server_keytab_name(const sspix_svc_config *c)
     return env && *env ? env : "the default keytab";
 }
 
-/* With --user the keys are read once, into memory: NAME cannot read the keytab.
- * Replays are caught by the library's in-process set unless the
- * configuration asks for MIT's file cache (replay-cache = mit). */
+const char *server_keytab_file(const sspix_svc_config *c)
+{
+    if (c->package != NULL && strcmp(c->package, "NTLM") == 0)
+        return NULL;
+    const char *name = c->keytab;
+    if (name == NULL || *name == '\0')
+        name = getenv("KRB5_KTNAME");
+    if (name == NULL || *name == '\0')
+        return NULL;
+    if (strncmp(name, "FILE:", 5) == 0)
+        return name + 5;
+    if (strncmp(name, "WRFILE:", 7) == 0)
+        return name + 7;
+    return name[0] == '/' ? name : NULL; /* another type (MEMORY:, KEYRING:, ...) or a relative name */
+}
+
+void server_keytab_stamp(const sspix_svc_config *c, struct server_kt_stamp *s)
+{
+    const char *path = server_keytab_file(c);
+    struct stat st;
+    memset(s, 0, sizeof(*s));
+    if (path == NULL || stat(path, &st) < 0)
+        return;
+    s->valid = true;
+    s->dev = st.st_dev;
+    s->ino = st.st_ino;
+    s->size = st.st_size;
+    s->mtime = st.st_mtim;
+}
+
+bool server_keytab_stamp_equal(const struct server_kt_stamp *a, const struct server_kt_stamp *b)
+{
+    return a->valid == b->valid && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* The keys are read once, into memory: with --user (NAME cannot read the
+ * keytab), and whenever the keytab is a named file, which the main loop
+ * watches for changes (MIT would otherwise open, lock, read and close it on
+ * every accept). Replays are caught by the library's in-process set unless
+ * the configuration asks for MIT's file cache (replay-cache = mit). */
 SECURITY_STATUS server_acquire(const sspix_svc_config *c, bool in_memory, sspix_svc_cred **out)
 {
     struct sspix_svc_limits lim;
     sspix_svc_config_limits(c, &lim);
+    in_memory = in_memory || server_keytab_file(c) != NULL;
     ULONG flags = (in_memory ? SSPIX_AUTH_STORE_KEYTAB_IN_MEMORY : 0) |
                   (c->replay_cache_mit || (c->package != NULL && strcmp(c->package, "NTLM") == 0)
                        ? 0
@@ -264,6 +304,18 @@ int server_preflight(const sspix_svc_config *c, bool check_only, struct run_as *
         server_say(LOG_ERR, "%s", err);
         return EXIT_USAGE;
     }
+    /* Without --user this process serves as it is: its krb5.conf and replay
+     * cache checks come first (reading the keys needs krb5.conf); with
+     * --user the drop runs them as NAME (under -t in a child). */
+    if (ras->name == NULL) {
+        struct passwd *pw = getpwuid(geteuid());
+        char who[128];
+        snprintf(who, sizeof(who), "%s (uid %ld)", pw ? pw->pw_name : "this user", (long)geteuid());
+        if (serving_identity_checks(c, who, err, sizeof(err)) < 0) {
+            server_say(LOG_ERR, "%s", err);
+            return EXIT_STARTUP;
+        }
+    }
     SECURITY_STATUS st = server_acquire(c, ras->name != NULL, cred);
     if (st != SEC_E_OK) {
         server_say(LOG_ERR, "cannot acquire %s acceptor credentials for %s from %s: %s: %s", c->package,
@@ -271,23 +323,10 @@ int server_preflight(const sspix_svc_config *c, bool check_only, struct run_as *
         *cred = NULL;
         return EXIT_STARTUP;
     }
-    /* Without --user this process serves as it is; with --user the drop
-     * runs these checks as NAME (under -t in a child). */
-    int rc = 0;
-    if (ras->name == NULL) {
-        struct passwd *pw = getpwuid(geteuid());
-        char who[128];
-        snprintf(who, sizeof(who), "%s (uid %ld)", pw ? pw->pw_name : "this user", (long)geteuid());
-        if (serving_identity_checks(c, who, err, sizeof(err)) < 0) {
-            server_say(LOG_ERR, "%s", err);
-            rc = EXIT_STARTUP;
-        }
-    } else if (check_only && run_as_check(c, ras) < 0) {
-        rc = EXIT_STARTUP;
-    }
-    if (rc != 0) {
+    if (ras->name != NULL && check_only && run_as_check(c, ras) < 0) {
         sspix_svc_cred_unref(*cred);
         *cred = NULL;
+        return EXIT_STARTUP;
     }
-    return rc;
+    return 0;
 }

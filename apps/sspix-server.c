@@ -326,6 +326,61 @@ static bool reload(sspix_engine *e, const sspix_svc_config *cli, const char *pat
     return true;
 }
 
+/*
+ * Keys read into memory (see server_acquire) follow the keytab file: once a
+ * second the main thread stats it, and a change that has stayed the same for
+ * a whole second (so a ktadd still writing is not read half-done) is read
+ * again and the new keys replace the old for new connections. A keytab that
+ * cannot be read keeps the keys loaded before, with a warning.
+ */
+struct keytab_watch {
+    struct server_kt_stamp current; /* the file as the keys in use were read */
+    struct server_kt_stamp pending; /* a change seen a second ago */
+    bool has_pending;
+};
+
+static void keytab_watch_reset(struct keytab_watch *w, const sspix_svc_config *cfg)
+{
+    server_keytab_stamp(cfg, &w->current);
+    w->has_pending = false;
+}
+
+static void keytab_watch_check(struct keytab_watch *w, sspix_engine *e, const sspix_svc_config *cfg,
+                               sspix_svc_cred **running)
+{
+    const char *path = server_keytab_file(cfg);
+    struct server_kt_stamp now;
+    if (path == NULL)
+        return;
+    server_keytab_stamp(cfg, &now);
+    if (server_keytab_stamp_equal(&now, &w->current)) {
+        w->has_pending = false;
+        return;
+    }
+    if (!w->has_pending || !server_keytab_stamp_equal(&now, &w->pending)) {
+        w->pending = now;
+        w->has_pending = true;
+        return;
+    }
+    w->current = now;
+    w->has_pending = false;
+    if (!now.valid) {
+        server_say(LOG_WARNING, "keytab %s is gone: keeping the keys read before; put it back or restart", path);
+        return;
+    }
+    sspix_svc_cred *cred;
+    SECURITY_STATUS st = server_acquire(cfg, true, &cred);
+    if (st != SEC_E_OK) {
+        server_say(LOG_WARNING, "keytab %s changed but cannot be read (%s: %s): keeping the keys read before", path,
+                   sspix_status_name(st), sspix_last_error());
+        return;
+    }
+    sspix_engine_set_cred(e, cred);
+    sspix_svc_cred_unref(*running);
+    *running = cred;
+    server_say(LOG_INFO, "keytab %s changed: keys read again", path);
+}
+
 /* Everything after the options; main() reports its status to a --daemon starter. */
 static int serve(sspix_svc_config *cli, const char *config_path, bool check_only, bool dump_only, bool daemon_mode)
 {
@@ -463,13 +518,20 @@ static int serve(sspix_svc_config *cli, const char *config_path, bool check_only
     server_notify("READY=1\nMAINPID=%ld\nSTATUS=listening on %s (%s, mode %s)", (long)getpid(), sspix_engine_address(e),
                   cfg.package, cfg.mode == SSPIX_SVC_ECHO ? "echo" : "greet");
 
+    struct keytab_watch kw;
+    keytab_watch_reset(&kw, &cfg);
     for (;;) {
-        int sig;
-        if (sigwait(&sigs, &sig) != 0)
+        struct timespec second = {1, 0};
+        int sig = sigtimedwait(&sigs, NULL, &second);
+        if (sig < 0) {
+            if (errno == EAGAIN)
+                keytab_watch_check(&kw, e, &cfg, &running);
             continue;
+        }
         if (sig == SIGHUP) {
             server_notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the configuration", monotonic_usec());
             bool ok = reload(e, cli, config_path, &cfg, &ras, &running);
+            keytab_watch_reset(&kw, &cfg);
             server_notify("READY=1\nSTATUS=%s on %s (%s, mode %s)",
                           ok ? "listening" : "reload failed (see the log), still serving the previous configuration",
                           sspix_engine_address(e), cfg.package, cfg.mode == SSPIX_SVC_ECHO ? "echo" : "greet");

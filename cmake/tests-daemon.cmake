@@ -5,7 +5,8 @@
 # readiness on a test NOTIFY_SOCKET. A real sspix-server against the realm fixture; see tests/e2e/server_daemon.py.
 
 set(SSPIX_SERVER_DAEMON_CASES
-    daemon_relative_paths pid_file_symlink pid_file_live check_mode log_priorities socket_activation notify)
+    daemon_relative_paths pid_file_symlink pid_file_live check_mode log_priorities socket_activation notify
+    keytab_follow)
 
 # server_goodclient comes from cmake/tests-service.cmake (included later; a generator expression resolves it).
 if(SSPIX_PYTHON3 AND TARGET sspix-server)

@@ -625,6 +625,38 @@ def case_notify():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def case_keytab_follow():
+    """Keys are read into memory and follow the keytab file: a handshake for a principal the file lacks fails;
+    once a keytab holding it replaces the file, the server reads it again within about two seconds and says so,
+    and the handshake succeeds. Keys are exported with -norandkey: the realm's keys stay as they are."""
+    d = tempfile.mkdtemp(prefix="sspix-ktfollow.")
+    try:
+        kt, kt2 = os.path.join(d, "kt"), os.path.join(d, "kt2")
+
+        def export(path, *princs):
+            p = subprocess.run(["/usr/sbin/kadmin.local", "-q", "ktadd -norandkey -k %s %s" % (path, " ".join(princs))],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+            check(p.returncode == 0 and os.path.exists(path), "kadmin.local ktadd: %s" % p.stdout.decode())
+        export(kt, "ADSockAuth/localhost/sspix")
+        with Server(SERVER, "--threads", "2", "--package", "Kerberos", "--keytab", "FILE:" + kt,
+                    goodclient=GOOD) as s:
+            rc, _, _ = s.good_client("Kerberos", expect=None)
+            check(rc != 0, "a handshake for host/localhost with no key for it succeeded")
+            export(kt2, "host/localhost", "ADSockAuth/localhost/sspix")
+            os.replace(kt2, kt)
+            s.wait_text("keytab %s changed: keys read again" % kt, timeout=20.0)
+            _, out, _ = s.good_client("Kerberos")
+            check(out.startswith("Hello alice@"), "greeting after the keytab changed: %r" % out)
+            # A keytab that vanishes keeps the keys read before.
+            os.unlink(kt)
+            s.wait_text("keytab %s is gone: keeping the keys read before" % kt, timeout=20.0)
+            _, out, _ = s.good_client("Kerberos")
+            check(out.startswith("Hello alice@"), "greeting after the keytab vanished: %r" % out)
+        print("keys followed the keytab file; a vanished keytab kept the keys")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def main():
     global SERVER, GOOD
     if len(sys.argv) != 4:
