@@ -34,6 +34,8 @@
  * Needs the realm's environment (alice's ccache, the keytab for host/localhost).
  */
 #define SECURITY_WIN32
+#include "bench_util.h"
+
 #include <sspix/sspix.h>
 
 #include <gssapi/gssapi.h>
@@ -83,18 +85,6 @@ static void krb5_die(krb5_context k, const char *what, krb5_error_code code)
     fprintf(stderr, "accept_bench: %s failed: %s\n", what, m);
     krb5_free_error_message(k, m);
     exit(1);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* ---- state shared by the variants ------------------------------------------- */

@@ -17,6 +17,8 @@
  * SIGTERM or SIGINT stops it, printing its counters to stderr.
  */
 #define _GNU_SOURCE
+#include "bench_util.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -29,14 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define FRAME_HDR      5u
-#define F_NOOP         0x01u
-#define F_CONTEXT      0x02u
-#define F_DATA         0x04u
-#define F_MIC          0x08u
-#define F_CONTEXT_NEXT 0x10u
-#define F_SEND_MIC     0x80u
-#define MAX_FRAME      (64u * 1024u) /* largest reply body on the command line */
+#define MAX_FRAME (64u * 1024u) /* largest reply body on the command line */
 
 enum state { S_OPENER, S_CONTEXT, S_SESSION };
 

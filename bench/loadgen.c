@@ -33,6 +33,8 @@
  * legs (tokens per handshake).
  */
 #define _GNU_SOURCE
+#include "bench_util.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -52,15 +54,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FRAME_HDR      5u
-#define F_NOOP         0x01u
-#define F_CONTEXT      0x02u
-#define F_DATA         0x04u
-#define F_MIC          0x08u
-#define F_CONTEXT_NEXT 0x10u
-#define F_WRAPPED      0x20u
-#define F_ENCRYPTED    0x40u
-#define F_SEND_MIC     0x80u
 #define MAX_TOKEN      (64u * 1024u)
 #define MAX_PROCS      64
 #define MAX_SRC        64

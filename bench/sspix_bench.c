@@ -15,6 +15,8 @@
  * realm's environment: alice's ccache, the service keytab for host/localhost.
  */
 #define SECURITY_WIN32
+#include "bench_util.h"
+
 #include <sspix/sspix.h>
 
 #include <gssapi/gssapi.h>
@@ -40,18 +42,6 @@ static void die(const char *what, unsigned long code)
 {
     fprintf(stderr, "sspix_bench: %s failed (0x%08lx): %s\n", what, code, sspix_last_error());
     exit(1);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* ---- SSPI ------------------------------------------------------------------ */
