@@ -176,14 +176,14 @@ SECURITY_STATUS sspix_gss_query_ctx(void *p, ULONG attr, void *buffer)
     switch (attr) {
     case SECPKG_ATTR_FLAGS: ((SecPkgContext_Flags *)buffer)->Flags = c->attrs; return SEC_E_OK;
     case SECPKG_ATTR_NAMES: {
-        char *client;
+        char *client = NULL;
         if ((st = require_established(c)) != SEC_E_OK || (st = query_names(c, &client, NULL)) != SEC_E_OK)
             return st;
         ((SecPkgContext_NamesA *)buffer)->sUserName = client;
         return SEC_E_OK;
     }
     case SECPKG_ATTR_NATIVE_NAMES: {
-        char *client, *server;
+        char *client = NULL, *server = NULL;
         if ((st = require_established(c)) != SEC_E_OK || (st = query_names(c, &client, &server)) != SEC_E_OK)
             return st;
         ((SecPkgContext_NativeNamesA *)buffer)->sClientName = client;

@@ -138,6 +138,11 @@ SECURITY_STATUS sspix_secbuf_check_output(PSecBufferDesc out, int allocate)
 SECURITY_STATUS sspix_secbuf_emit_output(PSecBufferDesc out, int allocate, struct sspix_leg *leg)
 {
     SecBuffer *b = sspix_secbuf_find(out, SECBUFFER_TOKEN);
+    if (b == NULL) { /* sspix_secbuf_check_output() refused this before the call */
+        free(leg->out);
+        leg->out = NULL;
+        return sspix_fail(SEC_E_BUFFER_TOO_SMALL, "pOutput has no SECBUFFER_TOKEN buffer for the output token");
+    }
     if (allocate) {
         b->pvBuffer = leg->out;
         b->cbBuffer = (ULONG)leg->out_len;
