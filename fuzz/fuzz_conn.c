@@ -48,8 +48,9 @@
  *   6, 7 raw
  * The client's context is kept, so the server's session output is checked
  * with it: an ms greeting decrypts; every ms echo reply decrypts to the
- * plaintext of a message this input protected; in gss, when no record was raw
- * or corrupted, every MIC reply verifies over one of the messages sent. A
+ * plaintext of a message this input protected; in gss, when the stream is
+ * records and none was raw or corrupted, every MIC reply verifies over one of
+ * the messages sent. A
  * server that sends anything else aborts the run.
  *
  * `fuzz_conn -gen=DIR` writes the seed corpus (deterministic: the target
@@ -465,10 +466,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             req |= ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT;
         handshake(r, (flags & F_KERBEROS) != 0, (opt & O_SHA2) ? "sha2svc/localhost" : "host/localhost", req);
     }
-    if (session && (opt & O_RECORDS))
+    if (session && (opt & O_RECORDS)) {
         records(r, data, size);
-    else
+    } else {
+        /* Raw bytes may hold unwrapped DATA frames that the server signs as they are. */
+        r->pure = size == 0;
         feed(r, data, size, session ? &r->out : NULL);
+    }
     if (flags & F_EOF)
         sspix_conn_eof(c);
     else if (flags & F_ABORT)
@@ -574,6 +578,11 @@ static int generate(const char *dir)
         {"gss-no-context-flag", F_GSS | F_LEGS2, {0x11, 0, 0, 0, 0, 0x04, 0, 0, 0, 1, 0x41}, 11},
         {"gss-too-long", F_GSS, {0x11, 0, 0, 0, 0, 0x02, 0xff, 0xff, 0xff, 0xff}, 10},
         {"gss-deadline-mid-frame", F_GSS | F_ABORT, {0x11, 0, 0, 0, 0, 0x02, 0, 0}, 8},
+        /* An unwrapped DATA frame asking for a MIC, in a raw stream after a fresh handshake. */
+        {"gss-raw-unwrapped-mic",
+         F_SESSION | F_GSS | F_KERBEROS | F_EOF,
+         {0, 0x84, 0, 0, 0, 3, 'a', 'b', 'c', 0x01, 0, 0, 0, 0},
+         14},
     };
     for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++) {
         struct fuzz_bytes b = {0};

@@ -33,6 +33,8 @@ STAT_RE = re.compile(r"stat::(\w+):\s+(\d+)")
 ARTIFACT_RE = re.compile(r"Test unit written to (\S+)")
 # AddressSanitizer, LeakSanitizer and libFuzzer's own findings (deadly signal, timeout, out-of-memory) start
 # "==PID== ERROR:" / "==PID==ERROR:"; UndefinedBehaviorSanitizer says "runtime error:".
+# libFuzzer's progress lines ("#1234\tNEW    cov: ..."), left out of a failure's excerpt.
+PROGRESS_RE = re.compile(r"^#\d+\s+(NEW|REDUCE|pulse|INITED|DONE|RELOAD)\s")
 CRASH_RE = re.compile(r"^(==\d+==\s*ERROR: .*|.*runtime error: .*)$")
 
 
@@ -129,9 +131,11 @@ def bounded(build, regex, log_path):
     results = [(n, parse(per_test.get(n, [])), n not in failed and n in per_test) for n in names]
     for n, r, passed in results:
         if not passed or r["crash"]:
-            # What ctest --output-on-failure would show: the end of the failing target's output.
-            print(f"\n---- {n}: the last lines of its output ----")
-            print("\n".join(per_test.get(n, ["(no output)"])[-150:]))
+            # The end of the failing target's output without libFuzzer's progress lines, so that the
+            # target's own message, the sanitizer report and the stack are what is shown.
+            lines = [x for x in per_test.get(n, ["(no output)"]) if not PROGRESS_RE.match(x)]
+            print(f"\n---- {n}: the last lines of its output (progress lines left out) ----")
+            print("\n".join(lines[-120:]))
     print(f"\nfuzz-report (full output: {log_path})")
     table(results)
     return 0 if rc == 0 and all(p and r["crash"] is None for _, r, p in results) else 1
