@@ -76,6 +76,7 @@ void sspix_gss_free_cred(void *p)
         krb5_kt_close(c->kctx, c->mem_keytab);
     if (c->kctx != NULL)
         krb5_free_context(c->kctx);
+    sspix_krb5_acceptor_free(c->native);
     free(c->ntlm_name);
     free(c->ntlm_users_file);
     free(c);
@@ -202,6 +203,10 @@ SECURITY_STATUS sspix_cred_prepare(struct sspix_acquire *a, struct sspix_gss_cre
                                                        "given: choose MIT's replay cache or the in-process one");
         a->store_copy.ReplayCache = "none:";
         c->replay_in_process = 1;
+        /* With MIT's replay cache out of the way, plain Kerberos tokens can be
+         * accepted natively (krb5_accept.h); NULL leaves them all to GSSAPI. */
+        if (a->ident == NULL)
+            c->native = sspix_krb5_acceptor_new(store->Keytab, principal);
     }
     return SEC_E_OK;
 }

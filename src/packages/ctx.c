@@ -208,6 +208,8 @@ void sspix_gss_delete_ctx(void *p)
         return;
     if (c->ctx != GSS_C_NO_CONTEXT)
         gss_delete_sec_context(&minor, &c->ctx, GSS_C_NO_BUFFER);
+    explicit_bzero(c->native_key, sizeof(c->native_key));
+    sspix_krb5_native_keys_free(c->native_keys);
     sspix_rfc4121_free(c->r4);
     if (c->target != GSS_C_NO_NAME)
         gss_release_name(&minor, &c->target);
@@ -441,6 +443,41 @@ static int first_token_lists_ntlm(const uint8_t *in, size_t in_len)
            tok.mech_count > 1;
 }
 
+/* The end of a first leg the native acceptor completed: the context takes
+ * what it made (names, protection, key), as a GSSAPI leg would have. */
+static SECURITY_STATUS native_accepted(struct sspix_gss_ctx *c, struct sspix_krb5_accepted *nat, void **ctx_p,
+                                       struct sspix_leg *leg)
+{
+    SECURITY_STATUS st;
+    if ((st = replay_record(c)) != SEC_E_OK) {
+        sspix_krb5_accepted_clear(nat);
+        sspix_gss_delete_ctx(c);
+        return st;
+    }
+    OM_uint32 flags = nat->gss_flags;
+    int64_t endtime = nat->endtime;
+    c->native = 1;
+    c->client_name = nat->client;
+    c->server_name = nat->server;
+    c->native_keys = nat->keys;
+    c->native_enctype = nat->key_enctype;
+    c->native_key_len = nat->key_len;
+    memcpy(c->native_key, nat->key, nat->key_len);
+    leg->out = nat->out;
+    leg->out_len = nat->out_len;
+    nat->client = nat->server = NULL;
+    nat->keys = NULL;
+    nat->out = NULL;
+    sspix_krb5_accepted_clear(nat);
+    if (sspix_krb5_format_init(&c->krb5, c->native_enctype, 0, (flags & GSS_C_MUTUAL_FLAG) != 0) == 0)
+        c->krb5_known = 1;
+    /* GSSAPI's time_rec for the ticket's end (MIT adds the clock skew as grace; finish_leg takes it off). */
+    int64_t now = (int64_t)time(NULL), left = endtime - now + clockskew;
+    OM_uint32 lifetime = left <= 0 ? 0 : left >= (int64_t)GSS_C_INDEFINITE ? GSS_C_INDEFINITE - 1 : (OM_uint32)left;
+    *ctx_p = c;
+    return finish_leg(c, GSS_S_COMPLETE, flags, lifetime, &sspix_oid_krb5, leg);
+}
+
 SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, void **ctx_p, ULONG req,
                                  const uint8_t *in, size_t in_len, const struct sspix_bindings *cb,
                                  struct sspix_leg *leg)
@@ -483,6 +520,11 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
             sspix_gss_delete_ctx(c);
         return st;
     }
+    /* A plain Kerberos token: natively, unless the native acceptor declines
+     * it (krb5_accept.h); then GSSAPI sees the same token. */
+    struct sspix_krb5_accepted nat;
+    if (first && cred->native != NULL && !c->has_cb && sspix_krb5_native_accept(cred->native, in, in_len, &nat))
+        return native_accepted(c, &nat, ctx_p, leg);
 
     gss_buffer_desc input = {in_len, (void *)in};
     gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
@@ -612,6 +654,32 @@ enum sspix_package_id sspix_gss_negotiated(void *p, int *complete)
 
 #define SSPIX_LOCAL_NAME_MAX 256u
 
+/* What gss_localname does for a krb5 name: krb5.conf's auth_to_local rules. */
+static SECURITY_STATUS native_local_name(const struct sspix_gss_ctx *c, char **out)
+{
+    krb5_context k = NULL;
+    krb5_principal p = NULL;
+    char local[SSPIX_LOCAL_NAME_MAX + 1];
+    if (krb5_init_context(&k) != 0)
+        return sspix_fail(SEC_E_INTERNAL_ERROR, "krb5_init_context failed: check KRB5_CONFIG and krb5.conf");
+    krb5_error_code code = krb5_parse_name(k, c->client_name, &p);
+    if (code == 0)
+        code = krb5_aname_to_localname(k, p, (int)sizeof(local), local);
+    if (p != NULL)
+        krb5_free_principal(k, p);
+    krb5_free_context(k);
+    if (code != 0)
+        return sspix_fail(SEC_E_NO_IMPERSONATION,
+                          "%s maps to no local account: add an auth_to_local rule for it in "
+                          "krb5.conf ([realms] REALM = { auth_to_local = ... })",
+                          c->client_name);
+    size_t n = strlen(local);
+    if (n == 0 || n > SSPIX_LOCAL_NAME_MAX || memchr(local, '/', n))
+        return sspix_fail(SEC_E_NO_IMPERSONATION, "the client's local name is empty, too long or not an account name");
+    *out = sspix_dup_bytes(local, n);
+    return *out ? SEC_E_OK : sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+}
+
 SECURITY_STATUS sspix_gss_local_name(void *p, char **out)
 {
     struct sspix_gss_ctx *c = p;
@@ -624,6 +692,8 @@ SECURITY_STATUS sspix_gss_local_name(void *p, char **out)
         return st;
     if (!c->server)
         return sspix_fail(SEC_E_NO_IMPERSONATION, "only a server context has a client to impersonate");
+    if (c->native)
+        return native_local_name(c, out);
     major = gss_inquire_context(&minor, c->ctx, &src, NULL, NULL, NULL, NULL, NULL, NULL);
     if (GSS_ERROR(major))
         return sspix_gss_fail("inquiring the client's name", major, minor, c->mech);

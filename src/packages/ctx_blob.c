@@ -13,6 +13,7 @@
 #include "packages/ctx_blob.h"
 
 #include <gssapi/gssapi.h>
+#include <gssapi/gssapi_alloc.h>
 #include <gssapi/gssapi_ext.h>
 #include <krb5/krb5.h>
 
@@ -257,7 +258,7 @@ SECURITY_STATUS sspix_ctx_blob_decode(const uint8_t *body, size_t len, struct ss
     out->expiry = (int64_t)expiry;
     if (out->package >= SSPIX_PKG_COUNT)
         return BAD("unknown package");
-    if (out->role > 1)
+    if (out->role > 2)
         return BAD("unknown role");
     if (out->start < 0 || out->expiry < out->start)
         return BAD("times out of range");
@@ -276,6 +277,69 @@ SECURITY_STATUS sspix_ctx_blob_decode(const uint8_t *body, size_t len, struct ss
         out->protect = NULL;
     if (sspix_reader_left(&r) != 0)
         return BAD("trailing bytes");
+    if (out->role == 2 && (out->protect_len == 0 || sspix_known_mech(out->mech, out->mech_len) != &sspix_oid_krb5))
+        return BAD("a native Kerberos context without Kerberos message protection");
+    return SEC_E_OK;
+}
+
+/* ---- the native Kerberos acceptor's contexts ------------------------------------ */
+
+/* Role 2's token: u32 GSS flags | u16 length | client principal | u16 length |
+ * server principal | i32 enctype | u8 length (1..32) | the SSPI session key. */
+#define NATIVE_NAME_MAX 4096u
+
+static int native_token(const struct sspix_gss_ctx *c, sspix_writer *w)
+{
+    size_t cl = strlen(c->client_name), sl = strlen(c->server_name);
+    ENSURE(cl <= NATIVE_NAME_MAX && sl <= NATIVE_NAME_MAX && c->native_key_len > 0 &&
+               c->native_key_len <= sizeof(c->native_key),
+           SSPIX_ERR_INVALID);
+    GUARD(sspix_writer_put_u32be(w, c->gss_flags));
+    GUARD(sspix_writer_put_u16be(w, (uint16_t)cl));
+    GUARD(sspix_writer_put_bytes(w, c->client_name, cl));
+    GUARD(sspix_writer_put_u16be(w, (uint16_t)sl));
+    GUARD(sspix_writer_put_bytes(w, c->server_name, sl));
+    GUARD(sspix_writer_put_u32be(w, (uint32_t)c->native_enctype));
+    GUARD(sspix_writer_put_u8(w, (uint8_t)c->native_key_len));
+    return sspix_writer_put_bytes(w, c->native_key, c->native_key_len);
+}
+
+static SECURITY_STATUS native_from_token(struct sspix_gss_ctx *c, const struct sspix_ctx_blob *b)
+{
+    sspix_reader r;
+    uint32_t flags, enctype;
+    uint8_t klen;
+    const uint8_t *cl, *sl, *key;
+    size_t cn, sn;
+    sspix_reader_init(&r, b->token, b->token_len);
+    if (sspix_reader_u32be(&r, &flags) < 0 ||
+        sspix_reader_prefixed(&r, SSPIX_PREFIX_U16BE, NATIVE_NAME_MAX, &cl, &cn) < 0 || cn == 0 ||
+        sspix_reader_prefixed(&r, SSPIX_PREFIX_U16BE, NATIVE_NAME_MAX, &sl, &sn) < 0 || sn == 0 ||
+        sspix_reader_u32be(&r, &enctype) < 0 || sspix_reader_u8(&r, &klen) < 0 || klen == 0 ||
+        klen > sizeof(c->native_key) || sspix_reader_bytes(&r, klen, &key) < 0 || sspix_reader_left(&r) != 0 ||
+        memchr(cl, 0, cn) != NULL || memchr(sl, 0, sn) != NULL)
+        return sspix_fail(SEC_E_INVALID_TOKEN, "the packed Kerberos context is malformed");
+    if ((c->client_name = sspix_dup_bytes(cl, cn)) == NULL || (c->server_name = sspix_dup_bytes(sl, sn)) == NULL)
+        return sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    c->native = 1;
+    c->server = 1;
+    c->native_enctype = (int32_t)enctype;
+    c->native_key_len = klen;
+    memcpy(c->native_key, key, klen);
+    /* A delegated credential does not travel in the blob. */
+    c->gss_flags = flags & ~(uint32_t)GSS_C_DELEG_FLAG;
+    c->attrs = sspix_gss_to_attrs(c->gss_flags, 1, 1);
+    if (sspix_krb5_format_init(&c->krb5, c->native_enctype, 0, (c->gss_flags & GSS_C_MUTUAL_FLAG) != 0) < 0)
+        return sspix_fail(SEC_E_INVALID_TOKEN, "the packed Kerberos context names an unknown enctype");
+    c->krb5_known = 1;
+    int64_t now = (int64_t)time(NULL);
+    if (b->start > now + CLOCK_SLACK)
+        return sspix_fail(SEC_E_INVALID_TOKEN, "the packed context starts in the future");
+    if (b->expiry <= now)
+        return sspix_fail(SEC_E_CONTEXT_EXPIRED, "the imported context has expired");
+    c->start = b->start;
+    c->expiry = b->expiry;
+    c->established = 1;
     return SEC_E_OK;
 }
 
@@ -299,15 +363,40 @@ SECURITY_STATUS sspix_ctx_export(void *p, uint8_t **blob, size_t *len)
 
     if (c->exported)
         return sspix_fail(SEC_E_NO_CONTEXT, "the context was exported already: export the imported one");
-    if (!c->established || c->ctx == GSS_C_NO_CONTEXT)
+    if (!c->established || (c->ctx == GSS_C_NO_CONTEXT && !c->native))
         return sspix_fail(SEC_E_NO_CONTEXT, "only a complete context can be exported");
     if (c->mech == GSS_C_NO_OID || c->mech->length == 0 || c->mech->length > SSPIX_CTX_BLOB_MAX_MECH)
         return sspix_fail(SEC_E_INTERNAL_ERROR, "the context's mechanism is unknown");
     if (getrandom(b.nonce, sizeof(b.nonce), GRND_NONBLOCK) != (ssize_t)sizeof(b.nonce))
         return sspix_fail(SEC_E_INTERNAL_ERROR, "no random bytes for the packed context's nonce (getrandom)");
-    major = gss_export_sec_context(&minor, &c->ctx, &tok);
-    if (GSS_ERROR(major))
-        return sspix_gss_fail("exporting the context", major, minor, c->mech);
+    if (c->native) {
+        /* No GSSAPI context: the token is sspix's own (role 2), beside
+         * rfc4121.c's state, made now if no message has made it yet. */
+        SEC_GUARD(sspix_krb5_adopt_rfc4121(c));
+        sspix_writer nw;
+        uint8_t *nt = NULL;
+        size_t ntl = 0;
+        sspix_writer_init_heap(&nw, SSPIX_CTX_BLOB_MAX_TOKEN);
+        int nrc = native_token(c, &nw);
+        if (nrc == 0)
+            nrc = sspix_writer_take(&nw, &nt, &ntl);
+        sspix_writer_free(&nw); /* holds no key after a take; after a failure, no complete one */
+        tok.value = nrc == 0 ? gssalloc_malloc(ntl ? ntl : 1) : NULL;
+        if (tok.value != NULL) {
+            memcpy(tok.value, nt, ntl);
+            tok.length = ntl;
+        }
+        if (nt != NULL) {
+            explicit_bzero(nt, ntl);
+            free(nt);
+        }
+        if (tok.value == NULL)
+            return sspix_fail(SEC_E_INTERNAL_ERROR, "serialising the Kerberos context failed");
+    } else {
+        major = gss_export_sec_context(&minor, &c->ctx, &tok);
+        if (GSS_ERROR(major))
+            return sspix_gss_fail("exporting the context", major, minor, c->mech);
+    }
     /* GSSAPI has deleted the context; so is this one now, except for its handle. */
     c->established = 0;
     c->ctx = GSS_C_NO_CONTEXT;
@@ -320,7 +409,7 @@ SECURITY_STATUS sspix_ctx_export(void *p, uint8_t **blob, size_t *len)
     }
     b.exported_ns = now_ns();
     b.package = (uint32_t)c->pkg->id;
-    b.role = c->server ? 1u : 0u;
+    b.role = c->native ? 2u : c->server ? 1u : 0u;
     b.start = c->start < 0 ? 0 : c->start;
     b.expiry = c->expiry < b.start ? b.start : c->expiry;
     b.mech = c->mech->elements;
@@ -447,6 +536,21 @@ SECURITY_STATUS sspix_ctx_import(const struct sspix_package *pkg, const uint8_t 
     SEC_ENSURE(c != NULL, SEC_E_INSUFFICIENT_MEMORY, "out of memory");
     c->pkg = pkg;
     c->mech = sspix_known_mech(b.mech, b.mech_len);
+    if (b.role == 2) {
+        sspix_reader pr;
+        const char *why = NULL;
+        sspix_reader_init(&pr, b.protect, b.protect_len);
+        if ((st = native_from_token(c, &b)) == SEC_E_OK &&
+            (sspix_rfc4121_import(&pr, &c->r4, &why) < 0 || sspix_reader_left(&pr) != 0))
+            st = sspix_fail(SEC_E_INVALID_TOKEN, "the packed context's message protection state is malformed%s%s",
+                            why != NULL && why[0] ? ": " : "", why != NULL ? why : "");
+        if (st != SEC_E_OK) {
+            sspix_gss_delete_ctx(c);
+            return st;
+        }
+        *out = c;
+        return SEC_E_OK;
+    }
     gss_buffer_desc tok = {b.token_len, (void *)b.token};
     major = gss_import_sec_context(&minor, &tok, &c->ctx);
     if (GSS_ERROR(major)) {

@@ -14,12 +14,19 @@
  *
  * Layout, integers big-endian:
  *   "SSPIXCTX" | u32 version (3) | nonce[16] | u64 export time (Unix ns) |
- *   u32 package id | u32 role (0 client, 1 server) | i64 start | i64 expiry
+ *   u32 package id | u32 role (0 client, 1 server, 2 server accepted by the
+ *   native Kerberos acceptor) | i64 start | i64 expiry
  *   (Unix seconds) | u8 mech length (1..32) | mech OID | u32 token length
  *   (1..SSPIX_CTX_BLOB_MAX_TOKEN) | gss_export_sec_context's token |
  *   u16 protection state length (0..SSPIX_CTX_BLOB_MAX_PROTECT) | the state
  *   of a context whose messages rfc4121.c protects (sspix_rfc4121_export:
  *   keys and sequence numbers, which the GSSAPI token then lacks) | MAC[24]
+ *
+ * Role 2 (krb5_accept.h) has no GSSAPI context: its token is sspix's own,
+ * u32 GSS flags | u16 length | client principal | u16 length | server
+ * principal | i32 enctype | u8 length (1..32) | the SSPI session key, and
+ * the protection state is required (the imported context's flags, names and
+ * times are then the blob's, which its MAC vouches for).
  *
  * Each nonce is imported at most once per process (a bounded set; a blob
  * older than every nonce the set still remembers is refused as unverifiable).
@@ -56,7 +63,7 @@ struct sspix_ctx_blob {
     uint8_t nonce[SSPIX_CTX_BLOB_NONCE];
     uint64_t exported_ns;
     uint32_t package;
-    uint32_t role; /* 0 client, 1 server */
+    uint32_t role; /* 0 client, 1 server, 2 server accepted natively */
     int64_t start;
     int64_t expiry;
     const uint8_t *mech;

@@ -30,7 +30,7 @@ SECURITY_STATUS sspix_gss_ready(struct sspix_gss_ctx *c)
     SEC_ENSURE(!c->exported, SEC_E_NO_CONTEXT,
                "the context was exported (ExportSecurityContext): use the imported one; this handle only needs "
                "DeleteSecurityContext");
-    SEC_ENSURE(c->established && c->ctx != GSS_C_NO_CONTEXT, SEC_E_NO_CONTEXT,
+    SEC_ENSURE(c->established && (c->ctx != GSS_C_NO_CONTEXT || c->native), SEC_E_NO_CONTEXT,
                "message protection needs a complete context");
     /* Imported contexts learn their mechanism at import: choose here too. */
     if (c->protect == NULL)

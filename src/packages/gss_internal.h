@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "packages/gss_core.h"
+#include "packages/krb5_accept.h"
 #include "packages/krb5_token.h"
 #include "packages/package.h"
 #include "packages/rfc4121.h"
@@ -81,6 +82,8 @@ struct sspix_gss_cred {
      * authenticators are checked against the process's replay set
      * (replay.h) and MIT's replay cache is off ("none:"). */
     int replay_in_process;
+    /* Such an acceptor's native Kerberos acceptor (krb5_accept.h), or NULL. */
+    struct sspix_krb5_acceptor *native;
 };
 
 struct sspix_gss_ctx {
@@ -128,6 +131,15 @@ struct sspix_gss_ctx {
     int replay_in_process;
     int has_replay_tag;
     uint8_t replay_tag[16];
+    /* Accepted by the native Kerberos acceptor: ctx is GSS_C_NO_CONTEXT, the
+     * names are set, r4 protects messages (made from native_keys, then
+     * freed, on the first message or export), and the key SSPI reports as
+     * the session key (the acceptor subkey, else the subkey) is kept here. */
+    int native;
+    struct sspix_krb5_native_keys *native_keys;
+    int32_t native_enctype;
+    size_t native_key_len;
+    uint8_t native_key[32];
 };
 
 /* ---- message protection: one implementation per mechanism ----------------- */

@@ -47,6 +47,16 @@ SECURITY_STATUS sspix_krb5_adopt_rfc4121(struct sspix_gss_ctx *c)
 
     if (c->r4 != NULL || c->r4_declined)
         return SEC_E_OK;
+    if (c->native) {
+        /* Accepted natively: the keys are at hand, and there is no GSSAPI context to fall back on. */
+        const char *why = NULL;
+        if (c->native_keys == NULL || sspix_krb5_native_protection(c->native_keys, &c->r4, &why) != 0)
+            return sspix_fail(SEC_E_INTERNAL_ERROR, "setting up the Kerberos message keys failed%s%s",
+                              why != NULL && why[0] ? ": " : "", why != NULL ? why : "");
+        sspix_krb5_native_keys_free(c->native_keys);
+        c->native_keys = NULL;
+        return SEC_E_OK;
+    }
     c->r4_declined = 1; /* unless everything below works */
     if (!c->krb5_known || c->krb5.proto != SSPIX_KRB5_CFX || !sspix_rfc4121_supported(c->krb5.enctype) ||
         (c->gss_flags & GSS_C_DCE_STYLE))

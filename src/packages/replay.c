@@ -201,9 +201,7 @@ size_t sspix_replay_count(struct sspix_replay_set *s, int64_t now)
 
 /* ---- the AP-REQ --------------------------------------------------------- */
 
-/* One DER element of identifier `tag` (short or 1- to 4-octet definite
- * length); its content becomes a reader of its own. */
-static int der_elem(sspix_reader *r, uint8_t tag, sspix_reader *content)
+int sspix_der_elem(sspix_reader *r, uint8_t tag, sspix_reader *content)
 {
     sspix_reader save = *r;
     uint8_t t, b;
@@ -238,16 +236,17 @@ bad:
 static int ap_req_cipher(sspix_reader *r, const uint8_t **cipher, size_t *len)
 {
     sspix_reader apreq, seq, field, enc, ed, oct;
-    GUARD(der_elem(r, 0x6e, &apreq));
-    GUARD(der_elem(&apreq, 0x30, &seq));
+    GUARD(sspix_der_elem(r, 0x6e, &apreq));
+    GUARD(sspix_der_elem(&apreq, 0x30, &seq));
     for (uint8_t i = 0; i < 4; i++)
-        GUARD(der_elem(&seq, (uint8_t)(0xa0 + i), &field));
-    GUARD(der_elem(&seq, 0xa4, &enc));
-    GUARD(der_elem(&enc, 0x30, &ed));
-    GUARD(der_elem(&ed, 0xa0, &field));
-    (void)der_elem(&ed, 0xa1, &field); /* kvno, optional */
-    GUARD(der_elem(&ed, 0xa2, &field));
-    GUARD(der_elem(&field, 0x04, &oct));
+        GUARD(sspix_der_elem(&seq, (uint8_t)(0xa0 + i), &field));
+    GUARD(sspix_der_elem(&seq, 0xa4, &enc));
+    GUARD(sspix_der_elem(&enc, 0x30, &ed));
+    GUARD(sspix_der_elem(&ed, 0xa0, &field));
+    if (sspix_der_elem(&ed, 0xa1, &field) < 0) { /* kvno, optional */
+    }
+    GUARD(sspix_der_elem(&ed, 0xa2, &field));
+    GUARD(sspix_der_elem(&field, 0x04, &oct));
     ENSURE(sspix_reader_left(&seq) == 0 && sspix_reader_left(&ed) == 0 && sspix_reader_left(&oct) > 0,
            SSPIX_ERR_INVALID);
     *len = sspix_reader_left(&oct);
@@ -280,9 +279,9 @@ static int krb5_token(const uint8_t *tok, size_t n, const uint8_t **cipher, size
     }
     if (n > 0 && (tok[0] == 0x6f || tok[0] == 0x7e)) /* [APPLICATION 15] AP-REP, [APPLICATION 30] KRB-ERROR */
         return SSPIX_REPLAY_NONE;
-    GUARD(der_elem(&r, 0x60, &inner));
+    GUARD(sspix_der_elem(&r, 0x60, &inner));
     ENSURE(sspix_reader_left(&r) == 0, SSPIX_ERR_INVALID);
-    GUARD(der_elem(&inner, 0x06, &oid));
+    GUARD(sspix_der_elem(&inner, 0x06, &oid));
     size_t oid_len = sspix_reader_left(&oid);
     GUARD(sspix_reader_bytes(&oid, oid_len, &o));
     ENSURE(is_krb5_oid(o, oid_len), SSPIX_ERR_INVALID);

@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/guard.h"
 
 #define SSPIX_REPLAY_TAG_BYTES 16
@@ -100,5 +101,10 @@ size_t sspix_replay_count(struct sspix_replay_set *s, int64_t now);
  */
 SSPIX_WARN_UNUSED int sspix_replay_find_authenticator(const uint8_t *tok, size_t n, const uint8_t **cipher,
                                                       size_t *cipher_len);
+
+/* One DER element of identifier `tag` (short or 1- to 4-octet definite
+ * length) from r; its content becomes a reader of its own. 0, or
+ * SSPIX_ERR_INVALID with r unmoved. */
+SSPIX_WARN_UNUSED int sspix_der_elem(sspix_reader *r, uint8_t tag, sspix_reader *content);
 
 #endif

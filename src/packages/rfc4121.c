@@ -163,7 +163,9 @@ int sspix_rfc4121_new(const struct sspix_rfc4121_params *p, sspix_rfc4121 **out,
     int sign_in = ctx->initiator ? USAGE_ACCEPTOR_SIGN : USAGE_INITIATOR_SIGN;
     int s = ctx->have_acceptor_subkey ? 1 : 0;
     int rc = SSPIX_ERR_STATE;
-    ctx->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    ctx->hmac = sspix_rfc4121_hmac();
+    if (ctx->hmac != NULL && EVP_MAC_up_ref(ctx->hmac) != 1)
+        ctx->hmac = NULL;
     if (ctx->hmac != NULL)
         rc = keyset_init(&ctx->send, ctx->hmac, ctx->key_enctype[s], ctx->key[s], ctx->key_len[s], seal_out, sign_out,
                          1);

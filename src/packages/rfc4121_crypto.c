@@ -14,14 +14,52 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
+#include <pthread.h>
+
+/* ---- OpenSSL algorithms, fetched once ------------------------------------------ */
+
+/* EVP_*_fetch searches the provider store on every call; a context's set-up
+ * needs up to nine ciphers and MACs, so each is fetched once per process and
+ * kept (OpenSSL's fetched objects may be shared between threads). */
+static const char *const cipher_names[] = {"AES-128-ECB", "AES-256-ECB", "AES-128-CBC", "AES-256-CBC"};
+static EVP_CIPHER *ciphers[sizeof(cipher_names) / sizeof(cipher_names[0])];
+static EVP_MAC *hmac_alg;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_all(void)
+{
+    for (size_t i = 0; i < sizeof(cipher_names) / sizeof(cipher_names[0]); i++)
+        ciphers[i] = EVP_CIPHER_fetch(NULL, cipher_names[i], NULL);
+    hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+static EVP_CIPHER *cipher_of(const char *name)
+{
+    pthread_once(&fetch_once, fetch_all);
+    for (size_t i = 0; i < sizeof(cipher_names) / sizeof(cipher_names[0]); i++)
+        if (strcmp(name, cipher_names[i]) == 0)
+            return ciphers[i];
+    return NULL;
+}
+
+EVP_MAC *sspix_rfc4121_hmac(void)
+{
+    pthread_once(&fetch_once, fetch_all);
+    return hmac_alg;
+}
 
 /* ---- n-fold (RFC 3961 section 5.1) ------------------------------------------ */
 
-/* Bit j (0 = most significant of byte 0) of in, rotated right by rot bits. */
-static unsigned rotated_bit(const uint8_t *in, size_t nbits, size_t rot, size_t j)
+/* Byte k of in (inlen bytes) rotated right by rot bits, as one bit string. */
+static unsigned rotated_byte(const uint8_t *in, size_t inlen, size_t rot, size_t k)
 {
-    size_t src = (j + nbits - rot % nbits) % nbits;
-    return ((unsigned)in[src / 8] >> (7u - (unsigned)(src % 8))) & 1u;
+    size_t nbits = inlen * 8;
+    size_t src = (k * 8 + nbits - rot % nbits) % nbits; /* the first bit of the byte */
+    size_t i = src / 8;
+    unsigned sh = (unsigned)(src % 8);
+    if (sh == 0)
+        return in[i];
+    return ((unsigned)in[i] << sh | (unsigned)in[(i + 1) % inlen] >> (8u - sh)) & 0xffu;
 }
 
 void sspix_rfc4121_nfold(const uint8_t *in, size_t inlen, uint8_t *out, size_t outlen)
@@ -36,17 +74,11 @@ void sspix_rfc4121_nfold(const uint8_t *in, size_t inlen, uint8_t *out, size_t o
         b = t;
     }
     size_t lcm = inlen / a * outlen;
-    size_t nbits = inlen * 8;
     unsigned acc[256] = {0}; /* outlen <= 256: per-byte sums before carrying */
 
     memset(out, 0, outlen);
-    for (size_t pos = 0; pos < lcm; pos++) {
-        size_t copy = pos / inlen, off = pos % inlen;
-        unsigned byte = 0;
-        for (size_t bit = 0; bit < 8; bit++)
-            byte = (byte << 1) | rotated_bit(in, nbits, 13 * copy, off * 8 + bit);
-        acc[pos % outlen] += byte;
-    }
+    for (size_t pos = 0; pos < lcm; pos++)
+        acc[pos % outlen] += rotated_byte(in, inlen, 13 * (pos / inlen), pos % inlen);
     /* Carry from the least significant byte up, and around until none is left. */
     unsigned carry = 0;
     do {
@@ -66,11 +98,10 @@ static int aes_ecb_encrypt(const struct suite *s, const uint8_t *key, const uint
 {
     int rc = SSPIX_ERR_STATE, outl = 0;
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, s->ecb, NULL);
+    EVP_CIPHER *cipher = cipher_of(s->ecb);
     if (c != NULL && cipher != NULL && EVP_EncryptInit_ex2(c, cipher, key, NULL, NULL) == 1 &&
         EVP_CIPHER_CTX_set_padding(c, 0) == 1 && EVP_EncryptUpdate(c, out, &outl, in, BLOCK) == 1 && outl == BLOCK)
         rc = 0;
-    EVP_CIPHER_free(cipher);
     EVP_CIPHER_CTX_free(c);
     return rc;
 }
@@ -79,7 +110,7 @@ static int hmac_once(const char *digest, const uint8_t *key, size_t key_len, con
                      uint8_t *out, size_t *out_len)
 {
     int rc = SSPIX_ERR_STATE;
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC *mac = sspix_rfc4121_hmac();
     EVP_MAC_CTX *c = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0),
                            OSSL_PARAM_construct_end()};
@@ -87,7 +118,6 @@ static int hmac_once(const char *digest, const uint8_t *key, size_t key_len, con
         EVP_MAC_final(c, out, out_len, MAX_DIGEST) == 1)
         rc = 0;
     EVP_MAC_CTX_free(c);
-    EVP_MAC_free(mac);
     return rc;
 }
 
@@ -244,7 +274,7 @@ int sspix_rfc4121_cts_run(EVP_CIPHER_CTX *cbc, EVP_CIPHER_CTX *ecb, int encrypt,
 int sspix_rfc4121_new_cipher(const char *name, const uint8_t *key, int encrypt, EVP_CIPHER_CTX **out)
 {
     int rc = SSPIX_ERR_STATE;
-    EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, name, NULL);
+    EVP_CIPHER *cipher = cipher_of(name);
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     if (cipher != NULL && c != NULL && EVP_CipherInit_ex2(c, cipher, key, zero_block, encrypt, NULL) == 1 &&
         EVP_CIPHER_CTX_set_padding(c, 0) == 1) {
@@ -253,7 +283,6 @@ int sspix_rfc4121_new_cipher(const char *name, const uint8_t *key, int encrypt, 
         rc = 0;
     }
     EVP_CIPHER_CTX_free(c);
-    EVP_CIPHER_free(cipher);
     return rc;
 }
 

@@ -84,6 +84,9 @@ static inline OM_uint32 fail(sspix_rfc4121 *ctx, OM_uint32 major, const char *wh
 
 /* A cipher context of OpenSSL's name, keyed, with a zero IV. */
 int sspix_rfc4121_new_cipher(const char *name, const uint8_t *key, int encrypt, EVP_CIPHER_CTX **out);
+/* The process's HMAC algorithm (fetched once; never freed by callers), or NULL. */
+EVP_MAC *sspix_rfc4121_hmac(void);
+
 /* CBC with ciphertext stealing over segs (total bytes, at least one block);
  * ecb decrypts the stolen block (NULL when encrypting). */
 int sspix_rfc4121_cts_run(EVP_CIPHER_CTX *cbc, EVP_CIPHER_CTX *ecb, int encrypt, struct sspix_rfc4121_seg *segs,

@@ -86,9 +86,13 @@ static void test_decoder(void)
     CHECK_SEC(sspix_ctx_blob_decode(buf, encode(&e, buf, sizeof(buf)), &d), SEC_E_INVALID_TOKEN);
     CHECK_MSG("package");
     e = b;
-    e.role = 2;
+    e.role = 3;
     CHECK_SEC(sspix_ctx_blob_decode(buf, encode(&e, buf, sizeof(buf)), &d), SEC_E_INVALID_TOKEN);
     CHECK_MSG("role");
+    e = b;
+    e.role = 2; /* a natively accepted Kerberos context must carry rfc4121's state */
+    CHECK_SEC(sspix_ctx_blob_decode(buf, encode(&e, buf, sizeof(buf)), &d), SEC_E_INVALID_TOKEN);
+    CHECK_MSG("native Kerberos context without Kerberos message protection");
     e = b;
     e.start = -1;
     CHECK_SEC(sspix_ctx_blob_decode(buf, encode(&e, buf, sizeof(buf)), &d), SEC_E_INVALID_TOKEN);

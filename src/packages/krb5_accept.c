@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * krb5_accept.c - the native Kerberos acceptor (krb5_accept.h): the steps
+ * of MIT's krb5 mechanism acceptor (lib/gssapi/krb5/accept_sec_context.c)
+ * for the ordinary RFC 4121 token, on one krb5_context per credential.
+ */
+#include "packages/krb5_accept.h"
+
+#include <gssapi/gssapi.h>
+#include <krb5/krb5.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "packages/replay.h"
+
+struct sspix_krb5_acceptor {
+    pthread_mutex_t lock;
+    krb5_context kctx;
+    krb5_keytab kt;
+    krb5_principal server; /* NULL: any principal in the keytab */
+};
+
+/* RFC 4121 section 4.1.1: the 0x8003 authenticator checksum. */
+#define KG_CB_CKSUMTYPE 0x8003
+#define KG_CB_FIXED     24u /* Lgth (4) | Bnd (16) | Flags (4) */
+/* The checksum flags MIT's acceptor takes from the initiator. */
+#define INITIATOR_FLAGS                                                                                                \
+    (GSS_C_INTEG_FLAG | GSS_C_CONF_FLAG | GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG |                \
+     GSS_C_DCE_STYLE | GSS_C_IDENTIFY_FLAG | GSS_C_EXTENDED_ERROR_FLAG)
+
+static const uint8_t oid_krb5[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
+
+struct sspix_krb5_acceptor *sspix_krb5_acceptor_new(const char *keytab, const char *principal)
+{
+    const char *mode = getenv("SSPIX_KRB5_ACCEPTOR");
+    if (mode != NULL && strcmp(mode, "gssapi") == 0)
+        return NULL;
+    struct sspix_krb5_acceptor *a = calloc(1, sizeof(*a));
+    if (a == NULL)
+        return NULL;
+    if (pthread_mutex_init(&a->lock, NULL) != 0) {
+        free(a);
+        return NULL;
+    }
+    if (krb5_init_context(&a->kctx) != 0) {
+        a->kctx = NULL;
+        goto fail;
+    }
+    if ((keytab != NULL ? krb5_kt_resolve(a->kctx, keytab, &a->kt) : krb5_kt_default(a->kctx, &a->kt)) != 0) {
+        a->kt = NULL;
+        goto fail;
+    }
+    if (principal != NULL && krb5_parse_name(a->kctx, principal, &a->server) != 0) {
+        a->server = NULL;
+        goto fail;
+    }
+    return a;
+fail:
+    sspix_krb5_acceptor_free(a);
+    return NULL;
+}
+
+void sspix_krb5_acceptor_free(struct sspix_krb5_acceptor *a)
+{
+    if (a == NULL)
+        return;
+    if (a->server != NULL)
+        krb5_free_principal(a->kctx, a->server);
+    if (a->kt != NULL)
+        krb5_kt_close(a->kctx, a->kt);
+    if (a->kctx != NULL)
+        krb5_free_context(a->kctx);
+    pthread_mutex_destroy(&a->lock);
+    free(a);
+}
+
+void sspix_krb5_native_keys_free(struct sspix_krb5_native_keys *k)
+{
+    if (k == NULL)
+        return;
+    explicit_bzero(k, sizeof(*k));
+    free(k);
+}
+
+int sspix_krb5_native_protection(const struct sspix_krb5_native_keys *k, sspix_rfc4121 **out, const char **why)
+{
+    struct sspix_rfc4121_params p = {
+        .initiator = 0,
+        .send_seq = k->send_seq,
+        .recv_seq = k->recv_seq,
+        .have_acceptor_subkey = k->have_acceptor_subkey,
+        .ctx_key = {k->enctype[0], k->key[0], k->len[0]},
+        .acceptor_subkey = {k->enctype[1], k->key[1], k->len[1]},
+        .gss_flags = k->gss_flags,
+    };
+    return sspix_rfc4121_new(&p, out, why);
+}
+
+void sspix_krb5_accepted_clear(struct sspix_krb5_accepted *r)
+{
+    free(r->client);
+    free(r->server);
+    free(r->out);
+    sspix_krb5_native_keys_free(r->keys);
+    explicit_bzero(r->key, sizeof(r->key));
+    memset(r, 0, sizeof(*r));
+}
+
+int sspix_krb5_initial_token(const uint8_t *tok, size_t len, const uint8_t **ap_req, size_t *ap_req_len)
+{
+    sspix_reader r, inner, oid;
+    const uint8_t *id;
+    sspix_reader_init(&r, tok, len);
+    GUARD(sspix_der_elem(&r, 0x60, &inner));
+    ENSURE(sspix_reader_left(&r) == 0, SSPIX_ERR_INVALID);
+    GUARD(sspix_der_elem(&inner, 0x06, &oid));
+    ENSURE(sspix_reader_left(&oid) == sizeof(oid_krb5) && memcmp(oid.data, oid_krb5, sizeof(oid_krb5)) == 0,
+           SSPIX_ERR_INVALID);
+    GUARD(sspix_reader_bytes(&inner, 2, &id));
+    ENSURE(id[0] == 0x01 && id[1] == 0x00 && sspix_reader_left(&inner) > 0, SSPIX_ERR_INVALID);
+    *ap_req_len = sspix_reader_left(&inner);
+    return sspix_reader_bytes(&inner, *ap_req_len, ap_req);
+}
+
+/* The AP-REP in an InitialContextToken-style frame (TOK_ID 02 00), as MIT frames its own. */
+static int frame_ap_rep(const krb5_data *rep, uint8_t **out, size_t *out_len)
+{
+    size_t inner = 2 + sizeof(oid_krb5) + 2 + rep->length;
+    size_t lenlen = inner < 0x80 ? 1 : inner < 0x100 ? 2 : inner < 0x10000 ? 3 : 4;
+    ENSURE(inner < 0x1000000, SSPIX_ERR_INVALID);
+    size_t total = 1 + lenlen + inner;
+    uint8_t *p = malloc(total);
+    ENSURE(p != NULL, SSPIX_ERR_NOMEM);
+    size_t o = 0;
+    p[o++] = 0x60;
+    if (lenlen == 1) {
+        p[o++] = (uint8_t)inner;
+    } else {
+        p[o++] = (uint8_t)(0x80u | (lenlen - 1));
+        for (size_t k = lenlen - 1; k > 0; k--)
+            p[o++] = (uint8_t)(inner >> (8 * (k - 1)));
+    }
+    p[o++] = 0x06;
+    p[o++] = (uint8_t)sizeof(oid_krb5);
+    memcpy(p + o, oid_krb5, sizeof(oid_krb5));
+    o += sizeof(oid_krb5);
+    p[o++] = 0x02;
+    p[o++] = 0x00;
+    memcpy(p + o, rep->data, rep->length);
+    *out = p;
+    *out_len = total;
+    return 0;
+}
+
+static char *unparse(krb5_context k, krb5_const_principal p)
+{
+    char *s = NULL, *copy;
+    if (krb5_unparse_name(k, p, &s) != 0)
+        return NULL;
+    copy = strdup(s);
+    krb5_free_unparsed_name(k, s);
+    return copy;
+}
+
+/* The GSS flags of a 0x8003 checksum MIT would take as it is, or -1 (decline). */
+static int64_t checksum_flags(const krb5_checksum *ck)
+{
+    if (ck == NULL || ck->checksum_type != KG_CB_CKSUMTYPE || ck->length != KG_CB_FIXED)
+        return -1; /* none, Samba's regular checksum, delegation or extensions: MIT's */
+    const uint8_t *b = ck->contents;
+    uint32_t cb_len = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    if (cb_len != 16)
+        return -1;
+    uint32_t f = (uint32_t)b[20] | (uint32_t)b[21] << 8 | (uint32_t)b[22] << 16 | (uint32_t)b[23] << 24;
+    /* No acceptor channel bindings (the caller declines those): the
+     * client's Bnd is not checked, as MIT does not check it then. */
+    f &= INITIATOR_FLAGS;
+    if (f & GSS_C_DCE_STYLE)
+        return -1;
+    return f;
+}
+
+/* The accept itself, under a->lock; 1 or 0 as sspix_krb5_native_accept. */
+static int accept_locked(struct sspix_krb5_acceptor *a, const uint8_t *ap_req, size_t ap_req_len,
+                         struct sspix_krb5_accepted *res)
+{
+    krb5_context k = a->kctx;
+    krb5_auth_context ac = NULL;
+    krb5_ticket *ticket = NULL;
+    krb5_authenticator *auth = NULL;
+    krb5_keyblock *subkey = NULL, *acc_subkey = NULL;
+    krb5_data in = {.magic = 0, .length = (unsigned int)ap_req_len, .data = (char *)ap_req};
+    krb5_data rep = {0};
+    krb5_flags ap_opts = 0;
+    krb5_int32 seq_recv = 0, seq_send = 0;
+    int ok = 0;
+
+    if (ap_req_len > 0x7fffffffu || krb5_auth_con_init(k, &ac) != 0)
+        return 0;
+    /* No replay cache: the caller keeps replays out (krb5_accept.h). The
+     * authenticator's clock-skew check stays (krb5_rd_req makes it). */
+    if (krb5_auth_con_setflags(k, ac, 0) != 0 || krb5_rd_req(k, &ac, &in, a->server, a->kt, &ap_opts, &ticket) != 0)
+        goto done;
+    if ((ap_opts & AP_OPTS_USE_SESSION_KEY) || ticket->enc_part2 == NULL)
+        goto done; /* user-to-user: MIT's */
+    if (krb5_auth_con_setflags(k, ac, KRB5_AUTH_CONTEXT_DO_SEQUENCE) != 0 ||
+        krb5_auth_con_getauthenticator(k, ac, &auth) != 0)
+        goto done;
+    int64_t flags = checksum_flags(auth->checksum);
+    if (flags < 0)
+        goto done;
+    if (krb5_auth_con_getrecvsubkey(k, ac, &subkey) != 0)
+        goto done;
+    if (subkey == NULL && krb5_auth_con_getkey(k, ac, &subkey) != 0)
+        goto done;
+    if (subkey == NULL || !sspix_rfc4121_supported(subkey->enctype))
+        goto done; /* DES3, RC4: MIT's RFC 1964 tokens */
+    if (krb5_auth_con_getremoteseqnumber(k, ac, &seq_recv) != 0)
+        goto done;
+    uint32_t gss_flags = (uint32_t)flags | GSS_C_TRANS_FLAG;
+    if (gss_flags & GSS_C_MUTUAL_FLAG) {
+        /* An RFC 4121 key: MIT always asserts an acceptor subkey in its AP-REP. */
+        if (krb5_auth_con_setflags(k, ac, KRB5_AUTH_CONTEXT_DO_SEQUENCE | KRB5_AUTH_CONTEXT_USE_SUBKEY) != 0 ||
+            krb5_mk_rep(k, ac, &rep) != 0 || krb5_auth_con_getlocalseqnumber(k, ac, &seq_send) != 0 ||
+            krb5_auth_con_getsendsubkey(k, ac, &acc_subkey) != 0 || acc_subkey == NULL ||
+            !sspix_rfc4121_supported(acc_subkey->enctype))
+            goto done;
+        gss_flags |= GSS_C_PROT_READY_FLAG;
+    } else {
+        seq_send = seq_recv; /* as MIT: no AP-REP, no sequence number of our own */
+    }
+
+    const krb5_keyblock *key = acc_subkey != NULL ? acc_subkey : subkey;
+    struct sspix_krb5_native_keys *nk = calloc(1, sizeof(*nk));
+    if ((res->keys = nk) == NULL || subkey->length > sizeof(nk->key[0]) ||
+        (acc_subkey != NULL && acc_subkey->length > sizeof(nk->key[1])))
+        goto done;
+    nk->gss_flags = gss_flags;
+    nk->send_seq = (uint32_t)seq_send;
+    nk->recv_seq = (uint32_t)seq_recv;
+    nk->enctype[0] = subkey->enctype;
+    nk->len[0] = subkey->length;
+    memcpy(nk->key[0], subkey->contents, subkey->length);
+    if (acc_subkey != NULL) {
+        nk->have_acceptor_subkey = 1;
+        nk->enctype[1] = acc_subkey->enctype;
+        nk->len[1] = acc_subkey->length;
+        memcpy(nk->key[1], acc_subkey->contents, acc_subkey->length);
+    }
+    res->client = unparse(k, ticket->enc_part2->client);
+    res->server = unparse(k, ticket->server);
+    if (res->client == NULL || res->server == NULL ||
+        (rep.length > 0 && frame_ap_rep(&rep, &res->out, &res->out_len) != 0))
+        goto done;
+    res->gss_flags = gss_flags;
+    /* krb5_timestamp is unsigned on the wire and in MIT's arithmetic (ts2tt). */
+    res->endtime = (int64_t)(uint32_t)ticket->enc_part2->times.endtime;
+    res->key_enctype = key->enctype;
+    memcpy(res->key, key->contents, key->length);
+    res->key_len = key->length;
+    ok = 1;
+done:
+    if (!ok)
+        sspix_krb5_accepted_clear(res);
+    if (rep.data != NULL) {
+        explicit_bzero(rep.data, rep.length);
+        krb5_free_data_contents(k, &rep);
+    }
+    krb5_free_keyblock(k, subkey);
+    krb5_free_keyblock(k, acc_subkey);
+    if (auth != NULL)
+        krb5_free_authenticator(k, auth);
+    if (ticket != NULL)
+        krb5_free_ticket(k, ticket);
+    krb5_auth_con_free(k, ac);
+    return ok;
+}
+
+int sspix_krb5_native_accept(struct sspix_krb5_acceptor *a, const uint8_t *tok, size_t len,
+                             struct sspix_krb5_accepted *out)
+{
+    const uint8_t *ap_req;
+    size_t ap_req_len;
+    if (a == NULL || sspix_krb5_initial_token(tok, len, &ap_req, &ap_req_len) != 0)
+        return 0;
+    struct sspix_krb5_accepted res = {0};
+    pthread_mutex_lock(&a->lock);
+    int ok = accept_locked(a, ap_req, ap_req_len, &res);
+    pthread_mutex_unlock(&a->lock);
+    if (ok)
+        *out = res;
+    return ok;
+}

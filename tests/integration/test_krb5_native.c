@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_krb5_native.c - the native Kerberos acceptor (src/packages/
+ * krb5_accept.c) against MIT's gss_accept_sec_context as its oracle, on the
+ * same tokens from the throwaway KDC.
+ *
+ * Each client token is accepted twice: by a credential with
+ * SSPIX_AUTH_STORE_REPLAY_IN_PROCESS (the native acceptor) and by one with
+ * MIT's replay cache "none:" (MIT's acceptor; no native one). Both must agree
+ * on the status, the error message, the returned attributes and expiry, every
+ * context attribute (names, sizes, key type, lifespan, flags, package) and the
+ * local account; the natively accepted context must then complete the MIT
+ * initiator's handshake with its AP-REP, agree with it on the session key, and
+ * exchange sealed and signed messages both ways, with MIT's status for a
+ * replayed message; an exported and imported native context goes on. Tokens
+ * the native acceptor declines (delegation, channel bindings, damaged or
+ * unknown keys) are accepted or refused exactly as MIT does it. Whether the
+ * native acceptor ran is read from the exported context (role 2): with
+ * SSPIX_KRB5_ACCEPTOR=gssapi (the second ctest) it must never have.
+ */
+#define SECURITY_WIN32
+#include <security.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/check.h"
+#include "packages/ctx_blob.h"
+
+static PSecurityFunctionTableA t;
+static int native_on;
+
+#define HS_ISC                                                                                                         \
+    (ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |                       \
+     ISC_REQ_SEQUENCE_DETECT)
+#define HS_ASC                                                                                                         \
+    (ASC_REQ_MUTUAL_AUTH | ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT |                       \
+     ASC_REQ_SEQUENCE_DETECT)
+
+static void server_cred(const char *pkg, int native, const char *keytab, CredHandle *sc)
+{
+    SSPIX_AUTH_STORE_A store = {.Magic = SSPIX_AUTH_STORE_MAGIC,
+                                .Keytab = keytab,
+                                .ReplayCache = native ? NULL : "none:",
+                                .Flags = native ? SSPIX_AUTH_STORE_REPLAY_IN_PROCESS : 0};
+    CHECK_SEC(
+        t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)pkg, SECPKG_CRED_INBOUND, NULL, &store, NULL, NULL, sc, NULL),
+        SEC_E_OK);
+}
+
+struct client {
+    CtxtHandle ctx;
+    unsigned char tok[65536];
+    ULONG len;
+    ULONG attrs;
+};
+
+static void client_start(CredHandle *cc, const char *target, ULONG req, struct client *c)
+{
+    SecBuffer ob = {sizeof(c->tok), SECBUFFER_TOKEN, c->tok};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    CHECK_SEC(t->InitializeSecurityContext(cc, NULL, (SEC_CHAR *)target, req, 0, SECURITY_NATIVE_DREP, NULL, 0, &c->ctx,
+                                           &od, &c->attrs, NULL),
+              (req & ISC_REQ_MUTUAL_AUTH) ? SEC_I_CONTINUE_NEEDED : SEC_E_OK);
+    c->len = ob.cbBuffer;
+}
+
+struct side {
+    CtxtHandle ctx;
+    SECURITY_STATUS st;
+    ULONG attrs;
+    TimeStamp expiry;
+    unsigned char out[65536];
+    ULONG out_len;
+    char err[1024];
+};
+
+static void accept_first(CredHandle *sc, const unsigned char *tok, ULONG len, const void *cb, ULONG cb_len,
+                         struct side *s)
+{
+    SecBuffer ib[2] = {{len, SECBUFFER_TOKEN, (void *)tok}, {cb_len, SECBUFFER_CHANNEL_BINDINGS, (void *)cb}};
+    SecBuffer ob = {sizeof(s->out), SECBUFFER_TOKEN, s->out};
+    SecBufferDesc in = {SECBUFFER_VERSION, cb != NULL ? 2 : 1, ib}, out = {SECBUFFER_VERSION, 1, &ob};
+    s->st = t->AcceptSecurityContext(sc, NULL, &in, HS_ASC, SECURITY_NATIVE_DREP, &s->ctx, &out, &s->attrs, &s->expiry);
+    s->out_len = SEC_SUCCESS(s->st) ? ob.cbBuffer : 0;
+    snprintf(s->err, sizeof(s->err), "%s", SEC_SUCCESS(s->st) ? "" : sspix_last_error());
+}
+
+/* The exported context's role: 2 when the native acceptor made it. Consumes the context. */
+static uint32_t exported_role(CtxtHandle *ctx)
+{
+    SecBuffer blob = {0, 0, NULL};
+    struct sspix_ctx_blob b;
+    CHECK_SEC(t->ExportSecurityContext(ctx, 0, &blob, NULL), SEC_E_OK);
+    CHECK(blob.cbBuffer > SSPIX_CTX_BLOB_MAC);
+    CHECK_SEC(sspix_ctx_blob_decode(blob.pvBuffer, blob.cbBuffer - SSPIX_CTX_BLOB_MAC, &b), SEC_E_OK);
+    t->FreeContextBuffer(blob.pvBuffer);
+    t->DeleteSecurityContext(ctx);
+    return b.role;
+}
+
+/* Every context attribute of two server contexts agrees. */
+static void same_attributes(CtxtHandle *a, CtxtHandle *b)
+{
+    CtxtHandle *h[2] = {a, b};
+    SecPkgContext_NamesA n[2];
+    SecPkgContext_NativeNamesA nn[2];
+    SecPkgContext_Sizes sz[2];
+    SecPkgContext_KeyInfoA ki[2];
+    SecPkgContext_Lifespan ls[2];
+    SecPkgContext_Flags fl[2];
+    SecPkgContext_PackageInfoA pi[2];
+    SecPkgContext_SessionKey sk[2];
+    char *local[2];
+    for (int i = 0; i < 2; i++) {
+        CHECK_SEC(t->QueryContextAttributes(h[i], SECPKG_ATTR_NAMES, &n[i]), SEC_E_OK);
+        CHECK_SEC(t->QueryContextAttributes(h[i], SECPKG_ATTR_NATIVE_NAMES, &nn[i]), SEC_E_OK);
+        CHECK_SEC(t->QueryContextAttributes(h[i], SECPKG_ATTR_SIZES, &sz[i]), SEC_E_OK);
+        CHECK_SEC(t->QueryContextAttributes(h[i], SECPKG_ATTR_KEY_INFO, &ki[i]), SEC_E_OK);
+        CHECK_SEC(t->QueryContextAttributes(h[i], SECPKG_ATTR_LIFESPAN, &ls[i]), SEC_E_OK);
+        CHECK_SEC(t->QueryContextAttributes(h[i], SECPKG_ATTR_FLAGS, &fl[i]), SEC_E_OK);
+        CHECK_SEC(t->QueryContextAttributes(h[i], SECPKG_ATTR_PACKAGE_INFO, &pi[i]), SEC_E_OK);
+        CHECK_SEC(t->QueryContextAttributes(h[i], SECPKG_ATTR_SESSION_KEY, &sk[i]), SEC_E_OK);
+        CHECK_SEC(sspix_query_local_name(h[i], &local[i]), SEC_E_OK);
+    }
+    CHECK_STR(n[0].sUserName, n[1].sUserName);
+    CHECK_STR(nn[0].sClientName, nn[1].sClientName);
+    CHECK_STR(nn[0].sServerName, nn[1].sServerName);
+    CHECK_EQ_INT(sz[0].cbMaxToken, sz[1].cbMaxToken);
+    CHECK_EQ_INT(sz[0].cbMaxSignature, sz[1].cbMaxSignature);
+    CHECK_EQ_INT(sz[0].cbBlockSize, sz[1].cbBlockSize);
+    CHECK_EQ_INT(sz[0].cbSecurityTrailer, sz[1].cbSecurityTrailer);
+    CHECK_STR(ki[0].sSignatureAlgorithmName, ki[1].sSignatureAlgorithmName);
+    CHECK_STR(ki[0].sEncryptAlgorithmName, ki[1].sEncryptAlgorithmName);
+    CHECK_EQ_INT(ki[0].KeySize, ki[1].KeySize);
+    CHECK_EQ_INT(ki[0].SignatureAlgorithm, ki[1].SignatureAlgorithm);
+    CHECK_EQ_INT(ki[0].EncryptAlgorithm, ki[1].EncryptAlgorithm);
+    /* The two accepts ran a moment apart: start times may differ by a second, the ticket's end may not. */
+    CHECK_EQ_INT(ls[0].tsExpiry.QuadPart, ls[1].tsExpiry.QuadPart);
+    CHECK(llabs((long long)(ls[0].tsStart.QuadPart - ls[1].tsStart.QuadPart)) <= 10000000LL * 2);
+    CHECK_EQ_INT(fl[0].Flags, fl[1].Flags);
+    CHECK_STR(pi[0].PackageInfo->Name, pi[1].PackageInfo->Name);
+    CHECK_EQ_INT(sk[0].SessionKeyLength, sk[1].SessionKeyLength); /* each has its own acceptor subkey */
+    CHECK_STR(local[0], local[1]);
+    for (int i = 0; i < 2; i++) {
+        t->FreeContextBuffer(n[i].sUserName);
+        t->FreeContextBuffer(nn[i].sClientName);
+        t->FreeContextBuffer(nn[i].sServerName);
+        t->FreeContextBuffer(ki[i].sSignatureAlgorithmName);
+        t->FreeContextBuffer(ki[i].sEncryptAlgorithmName);
+        t->FreeContextBuffer(pi[i].PackageInfo);
+        t->FreeContextBuffer(sk[i].SessionKey);
+        t->FreeContextBuffer(local[i]);
+    }
+}
+
+/* An AP-REP in MIT's framing: 0x60, length, the krb5 OID, TOK_ID 02 00, [APPLICATION 15]. */
+static void check_ap_rep(const unsigned char *p, ULONG n)
+{
+    static const unsigned char oid[11] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
+    CHECK(n > 20 && p[0] == 0x60);
+    size_t o = (p[1] & 0x80) ? 2u + (p[1] & 0x7fu) : 2u;
+    CHECK(o + sizeof(oid) + 3 < n);
+    CHECK(memcmp(p + o, oid, sizeof(oid)) == 0);
+    CHECK(p[o + 11] == 0x02 && p[o + 12] == 0x00 && p[o + 13] == 0x6f);
+}
+
+static void client_finish(struct client *c, const unsigned char *tok, ULONG len)
+{
+    unsigned char spare[1024];
+    SecBuffer ib = {len, SECBUFFER_TOKEN, (void *)tok}, ob = {sizeof(spare), SECBUFFER_TOKEN, spare};
+    SecBufferDesc in = {SECBUFFER_VERSION, 1, &ib}, out = {SECBUFFER_VERSION, 1, &ob};
+    CHECK_SEC(t->InitializeSecurityContext(NULL, &c->ctx, NULL, HS_ISC, 0, SECURITY_NATIVE_DREP, &in, 0, &c->ctx, &out,
+                                           &c->attrs, NULL),
+              SEC_E_OK);
+    CHECK(c->attrs & ISC_RET_MUTUAL_AUTH);
+}
+
+/* from seals (or signs) msg; to opens (or verifies) it. Returns to's status. */
+static SECURITY_STATUS pass(CtxtHandle *from, CtxtHandle *to, int sign, const char *msg, unsigned char *wire,
+                            ULONG *wire_len, int resend)
+{
+    SecPkgContext_Sizes sz;
+    CHECK_SEC(t->QueryContextAttributes(from, SECPKG_ATTR_SIZES, &sz), SEC_E_OK);
+    ULONG hl = sign ? sz.cbMaxSignature : sz.cbSecurityTrailer, ml = (ULONG)strlen(msg);
+    if (!resend) {
+        memcpy(wire + hl, msg, ml);
+        SecBuffer b[2] = {{hl, SECBUFFER_TOKEN, wire}, {ml, SECBUFFER_DATA, wire + hl}};
+        SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+        CHECK_SEC(sign ? t->MakeSignature(from, 0, &d, 0) : t->EncryptMessage(from, 0, &d, 0), SEC_E_OK);
+        CHECK(b[0].cbBuffer == hl);
+        *wire_len = hl + ml;
+    }
+    unsigned char copy[4096];
+    memcpy(copy, wire, *wire_len);
+    SecBuffer b[2] = {{hl, SECBUFFER_TOKEN, copy}, {*wire_len - hl, SECBUFFER_DATA, copy + hl}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    ULONG qop = 0;
+    SECURITY_STATUS st = sign ? t->VerifySignature(to, &d, 0, &qop) : t->DecryptMessage(to, &d, 0, &qop);
+    if (st == SEC_E_OK)
+        CHECK(b[1].cbBuffer == ml && memcmp(b[1].pvBuffer, msg, ml) == 0);
+    return st;
+}
+
+/* Messages both ways; returns the status a replayed client message gets. */
+static SECURITY_STATUS talk(CtxtHandle *client, CtxtHandle *server)
+{
+    unsigned char w[4096];
+    ULONG wl = 0;
+    for (int sign = 0; sign < 2; sign++) {
+        CHECK_SEC(pass(client, server, sign, "from the client", w, &wl, 0), SEC_E_OK);
+        CHECK_SEC(pass(server, client, sign, "from the server, a little longer", w, &wl, 0), SEC_E_OK);
+    }
+    CHECK_SEC(pass(client, server, 0, "once", w, &wl, 0), SEC_E_OK);
+    return pass(client, server, 0, "once", w, &wl, 1);
+}
+
+/* One token each way, for a target, with or without mutual authentication. */
+static void test_same(const char *pkg, const char *target, ULONG isc_req)
+{
+    CredHandle cc, sn, sm;
+    struct client c, c2;
+    static struct side n, m, m2;
+    CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                          &cc, NULL),
+              SEC_E_OK);
+    server_cred(pkg, 1, NULL, &sn);
+    server_cred(pkg, 0, NULL, &sm);
+    client_start(&cc, target, isc_req, &c);
+    accept_first(&sn, c.tok, c.len, NULL, 0, &n);
+    accept_first(&sm, c.tok, c.len, NULL, 0, &m);
+    CHECK_SEC(n.st, SEC_E_OK);
+    CHECK_SEC(m.st, SEC_E_OK);
+    CHECK_EQ_INT(n.attrs, m.attrs);
+    CHECK_EQ_INT(n.expiry.QuadPart, m.expiry.QuadPart);
+    CHECK_EQ_INT(n.out_len > 0, m.out_len > 0);
+    CHECK_EQ_INT(n.out_len > 0, (isc_req & ISC_REQ_MUTUAL_AUTH) != 0);
+    if (n.out_len > 0) {
+        check_ap_rep(n.out, n.out_len);
+        check_ap_rep(m.out, m.out_len);
+    }
+    same_attributes(&n.ctx, &m.ctx);
+
+    /* The MIT initiator takes the native AP-REP; both ends hold one key. */
+    if (isc_req & ISC_REQ_MUTUAL_AUTH)
+        client_finish(&c, n.out, n.out_len);
+    SecPkgContext_SessionKey kc, ks;
+    CHECK_SEC(t->QueryContextAttributes(&c.ctx, SECPKG_ATTR_SESSION_KEY, &kc), SEC_E_OK);
+    CHECK_SEC(t->QueryContextAttributes(&n.ctx, SECPKG_ATTR_SESSION_KEY, &ks), SEC_E_OK);
+    CHECK(kc.SessionKeyLength == ks.SessionKeyLength && kc.SessionKeyLength >= 16 &&
+          memcmp(kc.SessionKey, ks.SessionKey, kc.SessionKeyLength) == 0);
+    t->FreeContextBuffer(kc.SessionKey);
+    t->FreeContextBuffer(ks.SessionKey);
+
+    /* Messages, and a replay: the status MIT's context gives for the same. */
+    SECURITY_STATUS replayed = talk(&c.ctx, &n.ctx);
+    client_start(&cc, target, isc_req, &c2);
+    accept_first(&sm, c2.tok, c2.len, NULL, 0, &m2);
+    CHECK_SEC(m2.st, SEC_E_OK);
+    if (isc_req & ISC_REQ_MUTUAL_AUTH)
+        client_finish(&c2, m2.out, m2.out_len);
+    CHECK_SEC(replayed, talk(&c2.ctx, &m2.ctx));
+    CHECK(replayed != SEC_E_OK || !(isc_req & ISC_REQ_REPLAY_DETECT));
+
+    /* Exported and imported, the native context goes on where it was. */
+    SecBuffer blob = {0, 0, NULL};
+    CtxtHandle imp;
+    unsigned char w[4096];
+    ULONG wl;
+    CHECK_SEC(t->ExportSecurityContext(&n.ctx, 0, &blob, NULL), SEC_E_OK);
+    struct sspix_ctx_blob b;
+    CHECK_SEC(sspix_ctx_blob_decode(blob.pvBuffer, blob.cbBuffer - SSPIX_CTX_BLOB_MAC, &b), SEC_E_OK);
+    CHECK_EQ_INT(b.role, native_on ? 2 : 1);
+    CHECK_SEC(t->ImportSecurityContextA((SEC_CHAR *)pkg, &blob, NULL, &imp), SEC_E_OK);
+    t->FreeContextBuffer(blob.pvBuffer);
+    CHECK_SEC(pass(&c.ctx, &imp, 0, "after the import", w, &wl, 0), SEC_E_OK);
+    CHECK_SEC(pass(&imp, &c.ctx, 1, "signed after the import", w, &wl, 0), SEC_E_OK);
+    same_attributes(&imp, &m.ctx);
+    CHECK_SEC(pass(&c.ctx, &imp, 0, "again", w, &wl, 0), SEC_E_OK);
+    CHECK_SEC(pass(&c.ctx, &imp, 0, "again", w, &wl, 1), replayed);
+
+    t->DeleteSecurityContext(&n.ctx);
+    t->DeleteSecurityContext(&imp);
+    CHECK_EQ_INT(exported_role(&m.ctx), 1);
+    t->DeleteSecurityContext(&m2.ctx);
+    t->DeleteSecurityContext(&c.ctx);
+    t->DeleteSecurityContext(&c2.ctx);
+    t->FreeCredentialsHandle(&cc);
+    t->FreeCredentialsHandle(&sn);
+    t->FreeCredentialsHandle(&sm);
+}
+
+/* Tokens the native acceptor leaves to MIT: the same outcome, to the message. */
+static void test_declined(void)
+{
+    CredHandle cc, sn, sm;
+    struct client c;
+    static struct side n, m;
+    static const char cb_app[] = "tls-server-end-point:0123456789abcdef";
+    static unsigned char cb[sizeof(SEC_CHANNEL_BINDINGS) + sizeof(cb_app)];
+    SEC_CHANNEL_BINDINGS hdr = {0};
+    hdr.cbApplicationDataLength = sizeof(cb_app) - 1;
+    hdr.dwApplicationDataOffset = sizeof(hdr);
+    memcpy(cb, &hdr, sizeof(hdr));
+    memcpy(cb + sizeof(hdr), cb_app, sizeof(cb_app) - 1);
+
+    CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                          &cc, NULL),
+              SEC_E_OK);
+    server_cred("Kerberos", 1, NULL, &sn);
+    server_cred("Kerberos", 0, NULL, &sm);
+
+    /* Delegation (alice's TGT is forwardable): MIT's, with the delegated credential. */
+    client_start(&cc, "host/localhost", HS_ISC | ISC_REQ_DELEGATE, &c);
+    accept_first(&sn, c.tok, c.len, NULL, 0, &n);
+    accept_first(&sm, c.tok, c.len, NULL, 0, &m);
+    CHECK_SEC(n.st, SEC_E_OK);
+    CHECK_SEC(m.st, SEC_E_OK);
+    CHECK(n.attrs & ASC_RET_DELEGATE);
+    CHECK_EQ_INT(n.attrs, m.attrs);
+    same_attributes(&n.ctx, &m.ctx);
+    CHECK_EQ_INT(exported_role(&n.ctx), 1);
+    t->DeleteSecurityContext(&m.ctx);
+    t->DeleteSecurityContext(&c.ctx);
+
+    /* Channel bindings given by the server: MIT's (the client sent none; MIT takes that). */
+    client_start(&cc, "host/localhost", HS_ISC, &c);
+    accept_first(&sn, c.tok, c.len, cb, sizeof(hdr) + sizeof(cb_app) - 1, &n);
+    accept_first(&sm, c.tok, c.len, cb, sizeof(hdr) + sizeof(cb_app) - 1, &m);
+    CHECK_SEC(n.st, m.st);
+    CHECK_EQ_INT(n.attrs, m.attrs);
+    if (n.st == SEC_E_OK) {
+        CHECK_EQ_INT(exported_role(&n.ctx), 1);
+        t->DeleteSecurityContext(&m.ctx);
+    }
+    t->DeleteSecurityContext(&c.ctx);
+
+    /* Damaged tokens: every byte of the authenticator's tail, a cut, a stray trailing byte. */
+    client_start(&cc, "host/localhost", HS_ISC, &c);
+    for (ULONG k = 1; k <= 24; k++) {
+        static unsigned char bad[65536];
+        memcpy(bad, c.tok, c.len);
+        bad[c.len - k] ^= 0x5a;
+        accept_first(&sn, bad, c.len, NULL, 0, &n);
+        accept_first(&sm, bad, c.len, NULL, 0, &m);
+        CHECK(!SEC_SUCCESS(n.st));
+        CHECK_SEC(n.st, m.st);
+        CHECK_STR(n.err, m.err);
+    }
+    accept_first(&sn, c.tok, c.len - 1, NULL, 0, &n);
+    accept_first(&sm, c.tok, c.len - 1, NULL, 0, &m);
+    CHECK(!SEC_SUCCESS(n.st));
+    CHECK_SEC(n.st, m.st);
+    CHECK_STR(n.err, m.err);
+    t->DeleteSecurityContext(&c.ctx);
+
+    /* A keytab without the service's keys. */
+    CredHandle wn, wm;
+    const char *wrong = need_env("SSPIX_WRONG_KEYTAB");
+    server_cred("Kerberos", 1, wrong, &wn);
+    server_cred("Kerberos", 0, wrong, &wm);
+    client_start(&cc, "host/localhost", HS_ISC, &c);
+    accept_first(&wn, c.tok, c.len, NULL, 0, &n);
+    accept_first(&wm, c.tok, c.len, NULL, 0, &m);
+    CHECK(!SEC_SUCCESS(n.st));
+    CHECK_SEC(n.st, m.st);
+    CHECK_STR(n.err, m.err);
+    t->DeleteSecurityContext(&c.ctx);
+
+    /* The native acceptor records what it accepts in the replay set. */
+    client_start(&cc, "host/localhost", HS_ISC, &c);
+    accept_first(&sn, c.tok, c.len, NULL, 0, &n);
+    CHECK_SEC(n.st, SEC_E_OK);
+    t->DeleteSecurityContext(&n.ctx);
+    accept_first(&sn, c.tok, c.len, NULL, 0, &n);
+    CHECK_SEC(n.st, SEC_E_LOGON_DENIED);
+    CHECK(strstr(n.err, "replayed authenticator") != NULL);
+    t->DeleteSecurityContext(&c.ctx);
+
+    t->FreeCredentialsHandle(&wn);
+    t->FreeCredentialsHandle(&wm);
+    t->FreeCredentialsHandle(&cc);
+    t->FreeCredentialsHandle(&sn);
+    t->FreeCredentialsHandle(&sm);
+}
+
+int main(void)
+{
+    need_env("KRB5_CONFIG");
+    const char *mode = getenv("SSPIX_KRB5_ACCEPTOR");
+    native_on = mode == NULL || strcmp(mode, "gssapi") != 0;
+    t = InitSecurityInterfaceA();
+    test_same("Kerberos", "host/localhost", HS_ISC);                        /* aes256-cts-hmac-sha1-96 */
+    test_same("Kerberos", "sha2svc/localhost", HS_ISC);                     /* aes256-cts-hmac-sha384-192 */
+    test_same("Negotiate", "host/localhost", HS_ISC);                       /* raw Kerberos to Negotiate */
+    test_same("Kerberos", "host/localhost", HS_ISC & ~ISC_REQ_MUTUAL_AUTH); /* no AP-REP */
+    test_same("Kerberos", "host/localhost", ISC_REQ_MUTUAL_AUTH);           /* no replay or sequence detection */
+    test_declined();
+    CHECK_DONE(native_on ? "integration.krb5_native" : "integration.krb5_native.gssapi");
+}
