@@ -19,6 +19,11 @@
  *   7 Kerberos initiator, second leg (AP-REP)
  *   8 Negotiate initiator using Kerberos, second leg (NegTokenResp + AP-REP)
  *   9 Negotiate initiator using NTLM, third leg (the server's mechListMIC)
+ *  10 Kerberos acceptor with the in-process replay set (the native acceptor,
+ *     src/packages/krb5_accept.c, then MIT's for what it declines), first token
+ *  11 the same acceptor on a fresh genuine AP-REQ edited by the input: u16
+ *     big-endian offset, then bytes written over the token from that offset
+ *     (modulo its length; a zero-length edit cuts the token there)
  *
  * Seeds: SSPIX_FUZZ_WRITE_SEEDS=DIR runs the genuine handshakes once and
  * writes every token they exchange as DIR/handshake/<selector>-<name>, the
@@ -46,10 +51,10 @@
 
 #define REQ    (ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_SEQUENCE_DETECT)
 #define TARGET "host/localhost"
-#define NSEL   10
+#define NSEL   12
 
 static PSecurityFunctionTableA t;
-static CredHandle srv_krb5, srv_nego, srv_ntlm, cli_krb5, cli_nego_krb5, cli_nego_ntlm, cli_ntlm;
+static CredHandle srv_krb5, srv_krb5_native, srv_nego, srv_ntlm, cli_krb5, cli_nego_krb5, cli_nego_ntlm, cli_ntlm;
 static char users_file[] = "/tmp/sspix-fuzz-hs-users-XXXXXX";
 static char ccache_env[1024];
 static const char *seed_dir;
@@ -163,6 +168,10 @@ static void creds(void)
     if ((st = t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL,
                                           &srv_krb5, NULL)) != SEC_E_OK)
         fail_setup("Kerberos acceptor", st);
+    SSPIX_AUTH_STORE_A in_process = {.Magic = SSPIX_AUTH_STORE_MAGIC, .Flags = SSPIX_AUTH_STORE_REPLAY_IN_PROCESS};
+    if ((st = t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, &in_process, NULL,
+                                          NULL, &srv_krb5_native, NULL)) != SEC_E_OK)
+        fail_setup("Kerberos acceptor with the in-process replay set", st);
     if ((st = t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Negotiate", SECPKG_CRED_INBOUND, NULL, &users, NULL, NULL,
                                           &srv_nego, NULL)) != SEC_E_OK)
         fail_setup("Negotiate acceptor", st);
@@ -284,6 +293,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 8:
         if (isc(&cli_nego_krb5, &c, NULL, 0) == SEC_I_CONTINUE_NEEDED)
             (void)isc(&cli_nego_krb5, &c, tok, n);
+        break;
+    case 10: (void)asc(&srv_krb5_native, &s, tok, n); break;
+    case 11:
+        if (n >= 2 && isc(&cli_krb5, &c, NULL, 0) == SEC_I_CONTINUE_NEEDED && c.out_len > 0) {
+            size_t len = c.out_len, at = ((size_t)tok[0] << 8 | tok[1]) % len;
+            if (n == 2)
+                len = at;
+            for (size_t i = 2; i < n && at + i - 2 < len; i++)
+                c.out[at + i - 2] = tok[i];
+            (void)asc(&srv_krb5_native, &s, c.out, len);
+        }
         break;
     default: /* 9: the whole NTLM-in-SPNEGO exchange, then the server's last token */
         no_ticket(1);
