@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="cmake make gcc libc6-dev pkg-config libkrb5-dev krb5-kdc krb5-admin-server krb5-user python3 iproute2 util-linux coreutils
 gss-ntlmssp gss-ntlmssp-dev krb5-gss-samples libevent-dev python3-ntlm-auth python3-pycryptodome libssl-dev
-libsystemd-dev systemd"
+libsystemd-dev systemd heimdal-multidev"
 if [ "${SSPIX_DEPS_EXTRA:-}" != "" ]; then
   PACKAGES="$PACKAGES $SSPIX_DEPS_EXTRA"
 fi
