@@ -18,7 +18,10 @@
  *                           credential (replays caught in process, the
  *                           server's default), QueryContextAttributes NAMES,
  *                           PACKAGE_INFO and SIZES, FreeContextBuffer,
- *                           DeleteSecurityContext
+ *                           DeleteSecurityContext (Kerberos: the native
+ *                           acceptor, src/packages/krb5_accept.c)
+ *   sspi_krb5_gssapi        the same calls on a credential acquired with
+ *                           SSPIX_KRB5_ACCEPTOR=gssapi (MIT's acceptor)
  *   gss_krb5, gss_spnego    gss_accept_sec_context on one acceptor credential
  *                           for host@localhost (as MIT's gss-server holds),
  *                           asking for the client name, default FILE keytab
@@ -92,7 +95,7 @@ static void krb5_die(krb5_context k, const char *what, krb5_error_code code)
 
 static struct {
     PSecurityFunctionTableA t;
-    CredHandle sspi_krb5, sspi_nego;
+    CredHandle sspi_krb5, sspi_krb5_gssapi, sspi_nego;
     gss_cred_id_t init_krb5, init_spnego;
     gss_name_t target;
     gss_cred_id_t acc_krb5, acc_spnego, acc_memkt, acc_rcnone, acc_memkt_rcnone;
@@ -104,6 +107,7 @@ static struct {
 
 enum variant {
     V_SSPI_KRB5,
+    V_SSPI_KRB5_GSSAPI,
     V_SSPI_SPNEGO,
     V_GSS_KRB5,
     V_GSS_KRB5_NONAME,
@@ -117,8 +121,8 @@ enum variant {
 };
 
 static const char *const variant_name[V_COUNT] = {
-    "sspi_krb5",       "sspi_spnego",           "gss_krb5",   "gss_krb5_noname", "gss_krb5_memkt",
-    "gss_krb5_rcnone", "gss_krb5_memkt_rcnone", "gss_spnego", "krb5_rdreq",      "krb5_rdreq_rcnone"};
+    "sspi_krb5",       "sspi_krb5_gssapi",      "sspi_spnego", "gss_krb5",   "gss_krb5_noname",  "gss_krb5_memkt",
+    "gss_krb5_rcnone", "gss_krb5_memkt_rcnone", "gss_spnego",  "krb5_rdreq", "krb5_rdreq_rcnone"};
 
 static int variant_spnego(enum variant v)
 {
@@ -178,6 +182,13 @@ static void setup(void)
     SSPIX_AUTH_STORE_A store = {.Magic = SSPIX_AUTH_STORE_MAGIC, .Flags = SSPIX_AUTH_STORE_REPLAY_IN_PROCESS};
     st = g.t->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, &store, NULL, NULL,
                                         &g.sspi_krb5, &exp);
+    if (st != SEC_E_OK)
+        die(sspix_last_error());
+    /* The same credential with MIT's acceptor for every token (no native Kerberos acceptor). */
+    setenv("SSPIX_KRB5_ACCEPTOR", "gssapi", 1);
+    st = g.t->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, &store, NULL, NULL,
+                                        &g.sspi_krb5_gssapi, &exp);
+    unsetenv("SSPIX_KRB5_ACCEPTOR");
     if (st != SEC_E_OK)
         die(sspix_last_error());
     st = g.t->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Negotiate", SECPKG_CRED_INBOUND, NULL, &store, NULL, NULL,
@@ -379,6 +390,7 @@ static void run_one(enum variant v, gss_buffer_desc *tok)
 {
     switch (v) {
     case V_SSPI_KRB5: sspi_accept(&g.sspi_krb5, tok); break;
+    case V_SSPI_KRB5_GSSAPI: sspi_accept(&g.sspi_krb5_gssapi, tok); break;
     case V_SSPI_SPNEGO: sspi_accept(&g.sspi_nego, tok); break;
     case V_GSS_KRB5: gss_accept(g.acc_krb5, tok, 1); break;
     case V_GSS_KRB5_NONAME: gss_accept(g.acc_krb5, tok, 0); break;

@@ -431,7 +431,8 @@ class Bench:
             self.accept[k[len("accept_"):-len("_us")]] = float(v)
         labels = (
             ("sspi_krb5", "Kerberos: sspix-server's SSPI calls (AcceptSecurityContext, 3 QueryContextAttributes, "
-                          "DeleteSecurityContext)"),
+                          "DeleteSecurityContext), native Kerberos acceptor"),
+            ("sspi_krb5_gssapi", "... the same calls with MIT's acceptor (SSPIX_KRB5_ACCEPTOR=gssapi)"),
             ("sspi_spnego", "SPNEGO: sspix-server's SSPI calls (Negotiate)"),
             ("gss_krb5", "Kerberos: gss_accept_sec_context, FILE keytab, default replay cache, client name"),
             ("gss_krb5_noname", "... without asking for the client name"),

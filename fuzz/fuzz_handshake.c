@@ -24,6 +24,8 @@
  *  11 the same acceptor on a fresh genuine AP-REQ edited by the input: u16
  *     big-endian offset, then bytes written over the token from that offset
  *     (modulo its length; a zero-length edit cuts the token there)
+ *  12 Negotiate acceptor with the in-process replay set (the native
+ *     acceptor's SPNEGO form, then MIT's SPNEGO), first token
  *
  * Seeds: SSPIX_FUZZ_WRITE_SEEDS=DIR runs the genuine handshakes once and
  * writes every token they exchange as DIR/handshake/<selector>-<name>, the
@@ -51,10 +53,11 @@
 
 #define REQ    (ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_SEQUENCE_DETECT)
 #define TARGET "host/localhost"
-#define NSEL   12
+#define NSEL   13
 
 static PSecurityFunctionTableA t;
-static CredHandle srv_krb5, srv_krb5_native, srv_nego, srv_ntlm, cli_krb5, cli_nego_krb5, cli_nego_ntlm, cli_ntlm;
+static CredHandle srv_krb5, srv_krb5_native, srv_nego_native, srv_nego, srv_ntlm, cli_krb5, cli_nego_krb5,
+    cli_nego_ntlm, cli_ntlm;
 static char users_file[] = "/tmp/sspix-fuzz-hs-users-XXXXXX";
 static char ccache_env[1024];
 static const char *seed_dir;
@@ -172,6 +175,9 @@ static void creds(void)
     if ((st = t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, &in_process, NULL,
                                           NULL, &srv_krb5_native, NULL)) != SEC_E_OK)
         fail_setup("Kerberos acceptor with the in-process replay set", st);
+    if ((st = t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Negotiate", SECPKG_CRED_INBOUND, NULL, &in_process, NULL,
+                                          NULL, &srv_nego_native, NULL)) != SEC_E_OK)
+        fail_setup("Negotiate acceptor with the in-process replay set", st);
     if ((st = t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Negotiate", SECPKG_CRED_INBOUND, NULL, &users, NULL, NULL,
                                           &srv_nego, NULL)) != SEC_E_OK)
         fail_setup("Negotiate acceptor", st);
@@ -295,6 +301,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)isc(&cli_nego_krb5, &c, tok, n);
         break;
     case 10: (void)asc(&srv_krb5_native, &s, tok, n); break;
+    case 12: (void)asc(&srv_nego_native, &s, tok, n); break;
     case 11:
         if (n >= 2 && isc(&cli_krb5, &c, NULL, 0) == SEC_I_CONTINUE_NEEDED && c.out_len > 0) {
             size_t len = c.out_len, at = ((size_t)tok[0] << 8 | tok[1]) % len;

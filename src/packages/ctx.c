@@ -525,7 +525,8 @@ SECURITY_STATUS sspix_gss_accept(const struct sspix_package *pkg, void *cred_p, 
     /* A plain Kerberos token: natively, unless the native acceptor declines
      * it (krb5_accept.h); then GSSAPI sees the same token. */
     struct sspix_krb5_accepted nat;
-    if (first && cred->native != NULL && !c->has_cb && sspix_krb5_native_accept(cred->native, in, in_len, &nat))
+    if (first && cred->native != NULL && !c->has_cb &&
+        sspix_krb5_native_accept(cred->native, in, in_len, pkg->id == SSPIX_PKG_NEGOTIATE, &nat))
         return native_accepted(c, &nat, ctx_p, leg);
 
     gss_buffer_desc input = {in_len, (void *)in};

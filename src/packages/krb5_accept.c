@@ -14,6 +14,7 @@
 
 #include "common/buf.h"
 #include "packages/replay.h"
+#include "packages/spnego_tok.h"
 
 struct sspix_krb5_acceptor {
     pthread_mutex_t lock;
@@ -278,17 +279,110 @@ done:
     return ok;
 }
 
-int sspix_krb5_native_accept(struct sspix_krb5_acceptor *a, const uint8_t *tok, size_t len,
+/* One DER tag and definite length at p[*o] (tag < 0x1f, len < 2^24). */
+static void put_tl(uint8_t *p, size_t *o, uint8_t tag, size_t len)
+{
+    p[(*o)++] = tag;
+    if (len < 0x80) {
+        p[(*o)++] = (uint8_t)len;
+        return;
+    }
+    size_t n = len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
+    p[(*o)++] = (uint8_t)(0x80u | n);
+    for (size_t k = n; k > 0; k--)
+        p[(*o)++] = (uint8_t)(len >> (8 * (k - 1)));
+}
+
+static size_t tl_len(size_t len)
+{
+    return 1u + (len < 0x80 ? 1u : len < 0x100 ? 2u : len < 0x10000 ? 3u : 4u) + len;
+}
+
+/*
+ * MIT's SPNEGO acceptor's reply when the initiator's first mechanism is
+ * Kerberos and its optimistic token completes at once without a mechListMIC
+ * (make_spnego_tokenTarg_msg): NegTokenResp { negState accept-completed,
+ * supportedMech (the OID as the initiator listed it, Microsoft's included),
+ * responseToken (the AP-REP, when there is one) }, no mechListMIC.
+ */
+static int spnego_reply(const uint8_t *mech, size_t mech_len, const uint8_t *rep, size_t rep_len, uint8_t **out,
+                        size_t *out_len)
+{
+    ENSURE(mech_len < 0x80 && rep_len < 0x100000, SSPIX_ERR_INVALID);
+    size_t f0 = tl_len(3), f1 = tl_len(tl_len(mech_len)), f2 = rep_len > 0 ? tl_len(tl_len(rep_len)) : 0;
+    size_t seq = f0 + f1 + f2, total = tl_len(tl_len(seq));
+    uint8_t *p = malloc(total);
+    ENSURE(p != NULL, SSPIX_ERR_NOMEM);
+    size_t o = 0;
+    put_tl(p, &o, 0xa1, tl_len(seq));
+    put_tl(p, &o, 0x30, seq);
+    put_tl(p, &o, 0xa0, 3);
+    put_tl(p, &o, 0x0a, 1);
+    p[o++] = SSPIX_SPNEGO_ACCEPT_COMPLETE;
+    put_tl(p, &o, 0xa1, tl_len(mech_len));
+    put_tl(p, &o, 0x06, mech_len);
+    memcpy(p + o, mech, mech_len);
+    o += mech_len;
+    if (rep_len > 0) {
+        put_tl(p, &o, 0xa2, tl_len(rep_len));
+        put_tl(p, &o, 0x04, rep_len);
+        memcpy(p + o, rep, rep_len);
+        o += rep_len;
+    }
+    *out = p;
+    *out_len = o;
+    return o == total ? 0 : SSPIX_ERR_STATE;
+}
+
+/* The AP-REQ of a token this acceptor may take: a raw krb5 one, or (spnego)
+ * a framed NegTokenInit whose first mechanism is Kerberos (the standard or
+ * Microsoft's OID) with a krb5 mechToken and no mechListMIC; *mech then
+ * names the first mechanism, for the reply. */
+static int find_ap_req(const uint8_t *tok, size_t len, int spnego, const uint8_t **ap_req, size_t *ap_req_len,
+                       const uint8_t **mech, size_t *mech_len)
+{
+    struct sspix_spnego_tok sp;
+    char why[8];
+    *mech = NULL;
+    *mech_len = 0;
+    if (sspix_krb5_initial_token(tok, len, ap_req, ap_req_len) == 0)
+        return 0;
+    if (!spnego || len < 2 || tok[0] != 0x60 || sspix_spnego_parse(tok, len, &sp, why, sizeof(why)) != 0 ||
+        sp.kind != SSPIX_SPNEGO_INIT || sp.has_mic || sp.token == NULL || sp.mech == NULL ||
+        !(sspix_spnego_oid_eq(sp.mech, sp.mech_len, sspix_spnego_oid_krb5, sizeof(sspix_spnego_oid_krb5)) ||
+          sspix_spnego_oid_eq(sp.mech, sp.mech_len, sspix_spnego_oid_ms_krb5, sizeof(sspix_spnego_oid_ms_krb5))))
+        return SSPIX_ERR_INVALID;
+    GUARD(sspix_krb5_initial_token(sp.token, sp.token_len, ap_req, ap_req_len));
+    *mech = sp.mech;
+    *mech_len = sp.mech_len;
+    return 0;
+}
+
+int sspix_krb5_native_accept(struct sspix_krb5_acceptor *a, const uint8_t *tok, size_t len, int spnego,
                              struct sspix_krb5_accepted *out)
 {
-    const uint8_t *ap_req;
-    size_t ap_req_len;
-    if (a == NULL || sspix_krb5_initial_token(tok, len, &ap_req, &ap_req_len) != 0)
+    const uint8_t *ap_req, *mech;
+    size_t ap_req_len, mech_len;
+    if (a == NULL || find_ap_req(tok, len, spnego, &ap_req, &ap_req_len, &mech, &mech_len) != 0)
         return 0;
     struct sspix_krb5_accepted res = {0};
     pthread_mutex_lock(&a->lock);
     int ok = accept_locked(a, ap_req, ap_req_len, &res);
     pthread_mutex_unlock(&a->lock);
+    if (ok && mech != NULL) {
+        uint8_t *reply = NULL;
+        size_t reply_len = 0;
+        if (spnego_reply(mech, mech_len, res.out, res.out_len, &reply, &reply_len) != 0) {
+            free(reply);
+            sspix_krb5_accepted_clear(&res);
+            return 0;
+        }
+        free(res.out);
+        res.out = reply;
+        res.out_len = reply_len;
+        /* MIT's SPNEGO reports the mechanism's flags without PROT_READY. */
+        res.gss_flags &= ~(uint32_t)GSS_C_PROT_READY_FLAG;
+    }
     if (ok)
         *out = res;
     return ok;

@@ -11,7 +11,8 @@
  * Here the keys go straight to rfc4121.c and the names are read once.
  *
  * What it takes: exactly what an ordinary RFC 4121 initiator sends (MIT,
- * Heimdal, Windows SSPI without delegation): an InitialContextToken with the
+ * Heimdal, Windows SSPI without delegation), raw or as SPNEGO's optimistic
+ * token (see sspix_krb5_native_accept): an InitialContextToken with the
  * krb5 OID 1.2.840.113554.1.2.2 and TOK_ID 01 00 around an AP-REQ whose
  * authenticator checksum is the 24-byte 0x8003 form (no delegated
  * credential, no extension), not DCE style, not user-to-user, with an AES
@@ -91,8 +92,17 @@ void sspix_krb5_acceptor_free(struct sspix_krb5_acceptor *a);
  * sspix_krb5_accepted_clear); 0: declined (see above), *out untouched, nothing
  * to free. Never records an error message: a declined token's errors are
  * GSSAPI's to report.
+ *
+ * spnego (a Negotiate acceptor): also a framed SPNEGO NegTokenInit whose
+ * first mechanism is Kerberos (1.2.840.113554.1.2.2, or Microsoft's
+ * 1.2.840.48018.1.2.2) with an optimistic mechToken of the kind above and no
+ * mechListMIC: the exchange MIT's SPNEGO acceptor completes in one step. The
+ * reply is then MIT's for it, NegTokenResp { accept-completed, supportedMech
+ * as the initiator spelled it, the AP-REP }, and the flags lose
+ * GSS_C_PROT_READY_FLAG as MIT's SPNEGO reports them. Any other SPNEGO token
+ * is declined (MIT negotiates, asks for or checks mechListMICs).
  */
-int sspix_krb5_native_accept(struct sspix_krb5_acceptor *a, const uint8_t *tok, size_t len,
+int sspix_krb5_native_accept(struct sspix_krb5_acceptor *a, const uint8_t *tok, size_t len, int spnego,
                              struct sspix_krb5_accepted *out);
 
 /* Frees what *r holds and wipes its keys; r is then empty. */

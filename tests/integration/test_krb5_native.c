@@ -26,6 +26,7 @@
 
 #include "common/check.h"
 #include "packages/ctx_blob.h"
+#include "packages/spnego_tok.h"
 
 static PSecurityFunctionTableA t;
 static int native_on;
@@ -59,9 +60,10 @@ static void client_start(CredHandle *cc, const char *target, ULONG req, struct c
 {
     SecBuffer ob = {sizeof(c->tok), SECBUFFER_TOKEN, c->tok};
     SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
-    CHECK_SEC(t->InitializeSecurityContext(cc, NULL, (SEC_CHAR *)target, req, 0, SECURITY_NATIVE_DREP, NULL, 0, &c->ctx,
-                                           &od, &c->attrs, NULL),
-              (req & ISC_REQ_MUTUAL_AUTH) ? SEC_I_CONTINUE_NEEDED : SEC_E_OK);
+    SECURITY_STATUS st = t->InitializeSecurityContext(cc, NULL, (SEC_CHAR *)target, req, 0, SECURITY_NATIVE_DREP, NULL,
+                                                      0, &c->ctx, &od, &c->attrs, NULL);
+    /* Kerberos without mutual authentication completes at once; SPNEGO always waits for the reply. */
+    CHECK(st == SEC_I_CONTINUE_NEEDED || (st == SEC_E_OK && !(req & ISC_REQ_MUTUAL_AUTH)));
     c->len = ob.cbBuffer;
 }
 
@@ -165,6 +167,29 @@ static void check_ap_rep(const unsigned char *p, ULONG n)
     CHECK(p[o + 11] == 0x02 && p[o + 12] == 0x00 && p[o + 13] == 0x6f);
 }
 
+/* Two NegTokenResp replies agree on everything but the AP-REP's bytes; returns the native one's AP-REP. */
+static struct sspix_spnego_tok same_negresp(const unsigned char *a, ULONG al, const unsigned char *b, ULONG bl)
+{
+    struct sspix_spnego_tok x, y;
+    char why[64];
+    CHECK(sspix_spnego_parse(a, al, &x, why, sizeof(why)) == 0);
+    CHECK(sspix_spnego_parse(b, bl, &y, why, sizeof(why)) == 0);
+    CHECK(x.kind == SSPIX_SPNEGO_RESP && y.kind == SSPIX_SPNEGO_RESP);
+    CHECK_EQ_INT(x.has_neg_state, y.has_neg_state);
+    CHECK_EQ_INT(x.neg_state, y.neg_state);
+    CHECK(x.mech_len == y.mech_len && (x.mech_len == 0 || memcmp(x.mech, y.mech, x.mech_len) == 0));
+    CHECK_EQ_INT(x.has_mic, y.has_mic);
+    CHECK_EQ_INT(x.token != NULL, y.token != NULL);
+    if (x.token != NULL) {
+        check_ap_rep(x.token, (ULONG)x.token_len);
+        check_ap_rep(y.token, (ULONG)y.token_len);
+    }
+    /* The same length too when the AP-REPs are: the encoding is MIT's byte for byte around them. */
+    if (x.token_len == y.token_len)
+        CHECK_EQ_INT(al, bl);
+    return x;
+}
+
 static void client_finish(struct client *c, const unsigned char *tok, ULONG len)
 {
     unsigned char spare[1024];
@@ -215,13 +240,15 @@ static SECURITY_STATUS talk(CtxtHandle *client, CtxtHandle *server)
     return pass(client, server, 0, "once", w, &wl, 1);
 }
 
-/* One token each way, for a target, with or without mutual authentication. */
-static void test_same(const char *pkg, const char *target, ULONG isc_req)
+/* One token each way, for a target, with or without mutual authentication;
+ * client_pkg Negotiate: SPNEGO tokens (to a Negotiate server). */
+static void test_same(const char *client_pkg, const char *pkg, const char *target, ULONG isc_req)
 {
     CredHandle cc, sn, sm;
     struct client c, c2;
     static struct side n, m, m2;
-    CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+    int spnego = strcmp(client_pkg, "Negotiate") == 0;
+    CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)client_pkg, SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
                                           &cc, NULL),
               SEC_E_OK);
     server_cred(pkg, 1, NULL, &sn);
@@ -234,15 +261,19 @@ static void test_same(const char *pkg, const char *target, ULONG isc_req)
     CHECK_EQ_INT(n.attrs, m.attrs);
     CHECK_EQ_INT(n.expiry.QuadPart, m.expiry.QuadPart);
     CHECK_EQ_INT(n.out_len > 0, m.out_len > 0);
-    CHECK_EQ_INT(n.out_len > 0, (isc_req & ISC_REQ_MUTUAL_AUTH) != 0);
-    if (n.out_len > 0) {
-        check_ap_rep(n.out, n.out_len);
-        check_ap_rep(m.out, m.out_len);
+    if (spnego) {
+        same_negresp(n.out, n.out_len, m.out, m.out_len);
+    } else {
+        CHECK_EQ_INT(n.out_len > 0, (isc_req & ISC_REQ_MUTUAL_AUTH) != 0);
+        if (n.out_len > 0) {
+            check_ap_rep(n.out, n.out_len);
+            check_ap_rep(m.out, m.out_len);
+        }
     }
     same_attributes(&n.ctx, &m.ctx);
 
     /* The MIT initiator takes the native AP-REP; both ends hold one key. */
-    if (isc_req & ISC_REQ_MUTUAL_AUTH)
+    if ((isc_req & ISC_REQ_MUTUAL_AUTH) || spnego)
         client_finish(&c, n.out, n.out_len);
     SecPkgContext_SessionKey kc, ks;
     CHECK_SEC(t->QueryContextAttributes(&c.ctx, SECPKG_ATTR_SESSION_KEY, &kc), SEC_E_OK);
@@ -257,7 +288,7 @@ static void test_same(const char *pkg, const char *target, ULONG isc_req)
     client_start(&cc, target, isc_req, &c2);
     accept_first(&sm, c2.tok, c2.len, NULL, 0, &m2);
     CHECK_SEC(m2.st, SEC_E_OK);
-    if (isc_req & ISC_REQ_MUTUAL_AUTH)
+    if ((isc_req & ISC_REQ_MUTUAL_AUTH) || spnego)
         client_finish(&c2, m2.out, m2.out_len);
     CHECK_SEC(replayed, talk(&c2.ctx, &m2.ctx));
     CHECK(replayed != SEC_E_OK || !(isc_req & ISC_REQ_REPLAY_DETECT));
@@ -285,6 +316,145 @@ static void test_same(const char *pkg, const char *target, ULONG isc_req)
     t->DeleteSecurityContext(&m2.ctx);
     t->DeleteSecurityContext(&c.ctx);
     t->DeleteSecurityContext(&c2.ctx);
+    t->FreeCredentialsHandle(&cc);
+    t->FreeCredentialsHandle(&sn);
+    t->FreeCredentialsHandle(&sm);
+}
+
+/* ---- SPNEGO as Windows sends it -------------------------------------------- */
+
+static size_t put_tl(unsigned char *p, unsigned char tag, size_t len)
+{
+    size_t o = 0;
+    p[o++] = tag;
+    if (len < 0x80) {
+        p[o++] = (unsigned char)len;
+    } else if (len < 0x100) {
+        p[o++] = 0x81;
+        p[o++] = (unsigned char)len;
+    } else {
+        p[o++] = 0x82;
+        p[o++] = (unsigned char)(len >> 8);
+        p[o++] = (unsigned char)len;
+    }
+    return o;
+}
+
+/* An element: tag, length, then n bytes of content, appended at *o. */
+static void put_elem(unsigned char *p, size_t *o, unsigned char tag, const void *content, size_t n)
+{
+    *o += put_tl(p + *o, tag, n);
+    memcpy(p + *o, content, n);
+    *o += n;
+}
+
+/* A framed NegTokenInit: mechTypes (DER OIDs, concatenated), the mechToken, an optional mechListMIC. */
+static ULONG neg_token_init(const unsigned char *oids, size_t oids_len, const unsigned char *tok, size_t tok_len,
+                            const unsigned char *mic, size_t mic_len, unsigned char *out)
+{
+    static unsigned char a[70000], b[70000], fields[70000];
+    size_t fl = 0, al = 0, bl = 0;
+    put_elem(a, &al, 0x30, oids, oids_len);
+    put_elem(fields, &fl, 0xa0, a, al);
+    al = 0;
+    put_elem(a, &al, 0x04, tok, tok_len);
+    put_elem(fields, &fl, 0xa2, a, al);
+    if (mic != NULL) {
+        al = 0;
+        put_elem(a, &al, 0x04, mic, mic_len);
+        put_elem(fields, &fl, 0xa3, a, al);
+    }
+    al = 0;
+    put_elem(a, &al, 0x30, fields, fl);
+    static const unsigned char spnego_oid[8] = {0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02};
+    memcpy(b, spnego_oid, sizeof(spnego_oid));
+    bl = sizeof(spnego_oid);
+    put_elem(b, &bl, 0xa0, a, al);
+    size_t ol = 0;
+    put_elem(out, &ol, 0x60, b, bl);
+    return (ULONG)ol;
+}
+
+static const unsigned char OID_MS_KRB5[11] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02};
+static const unsigned char OID_KRB5[11] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
+static const unsigned char OID_NTLM[12] = {0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a};
+
+static size_t add_oid(unsigned char *oids, size_t ol, const unsigned char *oid, size_t n)
+{
+    memcpy(oids + ol, oid, n);
+    return ol + n;
+}
+
+/* A raw Kerberos client's AP-REQ wrapped in a NegTokenInit the way Windows
+ * wraps one: Microsoft's krb5 OID first, then the standard one, then NTLM.
+ * Native and MIT agree (supportedMech is Microsoft's OID, as listed), and the
+ * Kerberos client completes with the AP-REP inside the native reply. Then the
+ * forms the native acceptor leaves to MIT: NTLM first, a mechListMIC. */
+static void test_spnego_forms(void)
+{
+    CredHandle cc, sn, sm;
+    struct client c;
+    static struct side n, m;
+    static unsigned char init[70000], oids[64];
+    CHECK_SEC(t->AcquireCredentialsHandle(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                          &cc, NULL),
+              SEC_E_OK);
+    server_cred("Negotiate", 1, NULL, &sn);
+    server_cred("Negotiate", 0, NULL, &sm);
+
+    size_t ol = add_oid(oids, 0, OID_MS_KRB5, sizeof(OID_MS_KRB5));
+    ol = add_oid(oids, ol, OID_KRB5, sizeof(OID_KRB5));
+    ol = add_oid(oids, ol, OID_NTLM, sizeof(OID_NTLM));
+    client_start(&cc, "host/localhost", HS_ISC, &c);
+    ULONG il = neg_token_init(oids, ol, c.tok, c.len, NULL, 0, init);
+    accept_first(&sn, init, il, NULL, 0, &n);
+    accept_first(&sm, init, il, NULL, 0, &m);
+    CHECK_SEC(n.st, SEC_E_OK);
+    CHECK_SEC(m.st, SEC_E_OK);
+    CHECK_EQ_INT(n.attrs, m.attrs);
+    CHECK_EQ_INT(n.expiry.QuadPart, m.expiry.QuadPart);
+    struct sspix_spnego_tok r = same_negresp(n.out, n.out_len, m.out, m.out_len);
+    CHECK(r.mech_len == 9 && memcmp(r.mech, OID_MS_KRB5 + 2, 9) == 0);
+    CHECK(r.has_neg_state && r.neg_state == SSPIX_SPNEGO_ACCEPT_COMPLETE && !r.has_mic);
+    same_attributes(&n.ctx, &m.ctx);
+    client_finish(&c, r.token, (ULONG)r.token_len);
+    CHECK(talk(&c.ctx, &n.ctx) != SEC_E_OK); /* the replayed message is refused */
+    CHECK_EQ_INT(exported_role(&n.ctx), native_on ? 2 : 1);
+    t->DeleteSecurityContext(&m.ctx);
+    t->DeleteSecurityContext(&c.ctx);
+
+    /* NTLM listed first, Kerberos second (the mechToken is then NTLM's): MIT's, both times. */
+    ol = add_oid(oids, 0, OID_NTLM, sizeof(OID_NTLM));
+    ol = add_oid(oids, ol, OID_KRB5, sizeof(OID_KRB5));
+    client_start(&cc, "host/localhost", HS_ISC, &c);
+    il = neg_token_init(oids, ol, c.tok, c.len, NULL, 0, init);
+    accept_first(&sn, init, il, NULL, 0, &n);
+    accept_first(&sm, init, il, NULL, 0, &m);
+    CHECK_SEC(n.st, m.st);
+    CHECK_EQ_INT(n.out_len, m.out_len);
+    CHECK(n.out_len == 0 || memcmp(n.out, m.out, n.out_len) == 0);
+    CHECK_STR(n.err, m.err);
+    if (SEC_SUCCESS(n.st)) {
+        t->DeleteSecurityContext(&n.ctx);
+        t->DeleteSecurityContext(&m.ctx);
+    }
+    t->DeleteSecurityContext(&c.ctx);
+
+    /* A mechListMIC in the first token: MIT's (which checks it), both times. */
+    static const unsigned char bogus_mic[28] = {0x04, 0x04, 0x05, 0xff, 0xff, 0xff, 0xff, 0xff};
+    ol = add_oid(oids, 0, OID_KRB5, sizeof(OID_KRB5));
+    client_start(&cc, "host/localhost", HS_ISC, &c);
+    il = neg_token_init(oids, ol, c.tok, c.len, bogus_mic, sizeof(bogus_mic), init);
+    accept_first(&sn, init, il, NULL, 0, &n);
+    accept_first(&sm, init, il, NULL, 0, &m);
+    CHECK_SEC(n.st, m.st);
+    CHECK_STR(n.err, m.err);
+    if (SEC_SUCCESS(n.st)) {
+        CHECK_EQ_INT(exported_role(&n.ctx), 1);
+        t->DeleteSecurityContext(&m.ctx);
+    }
+    t->DeleteSecurityContext(&c.ctx);
+
     t->FreeCredentialsHandle(&cc);
     t->FreeCredentialsHandle(&sn);
     t->FreeCredentialsHandle(&sm);
@@ -390,11 +560,15 @@ int main(void)
     const char *mode = getenv("SSPIX_KRB5_ACCEPTOR");
     native_on = mode == NULL || strcmp(mode, "gssapi") != 0;
     t = InitSecurityInterfaceA();
-    test_same("Kerberos", "host/localhost", HS_ISC);                        /* aes256-cts-hmac-sha1-96 */
-    test_same("Kerberos", "sha2svc/localhost", HS_ISC);                     /* aes256-cts-hmac-sha384-192 */
-    test_same("Negotiate", "host/localhost", HS_ISC);                       /* raw Kerberos to Negotiate */
-    test_same("Kerberos", "host/localhost", HS_ISC & ~ISC_REQ_MUTUAL_AUTH); /* no AP-REP */
-    test_same("Kerberos", "host/localhost", ISC_REQ_MUTUAL_AUTH);           /* no replay or sequence detection */
+    test_same("Kerberos", "Kerberos", "host/localhost", HS_ISC);                        /* aes256-cts-hmac-sha1-96 */
+    test_same("Kerberos", "Kerberos", "sha2svc/localhost", HS_ISC);                     /* aes256-sha384-192 */
+    test_same("Kerberos", "Negotiate", "host/localhost", HS_ISC);                       /* raw Kerberos to Negotiate */
+    test_same("Kerberos", "Kerberos", "host/localhost", HS_ISC & ~ISC_REQ_MUTUAL_AUTH); /* no AP-REP */
+    test_same("Kerberos", "Kerberos", "host/localhost", ISC_REQ_MUTUAL_AUTH); /* no replay or sequence detection */
+    test_same("Negotiate", "Negotiate", "host/localhost", HS_ISC);            /* SPNEGO, MIT's initiator */
+    test_same("Negotiate", "Negotiate", "sha2svc/localhost", HS_ISC);
+    test_same("Negotiate", "Negotiate", "host/localhost", ISC_REQ_MUTUAL_AUTH);
+    test_spnego_forms();
     test_declined();
     CHECK_DONE(native_on ? "integration.krb5_native" : "integration.krb5_native.gssapi");
 }
