@@ -133,6 +133,18 @@ SECURITY_STATUS sspix_set_context_export_key(const void *pvKey, ULONG cbKey);
  *               accepts for the service, or where a replayed AP-REQ gains
  *               nothing (the protocol goes on to use the session key, which
  *               the replayer does not have). Costs no file I/O per logon.
+ *               Such a credential also accepts plain Kerberos tokens (the
+ *               krb5 mechanism's AP-REQ with the 24-byte checksum, no
+ *               delegation, an AES key, no channel bindings given to
+ *               AcceptSecurityContext) on libkrb5 directly (krb5_rd_req and
+ *               krb5_mk_rep on one krb5_context per credential, serialised
+ *               by a mutex), without MIT's GSSAPI layer; every other token,
+ *               and every token libkrb5 refuses, goes to MIT's acceptor, so
+ *               statuses and messages stay MIT's. The contexts are the same
+ *               to the caller: flags, expiry, names, sizes, session key,
+ *               message protection, export and import. The environment
+ *               variable SSPIX_KRB5_ACCEPTOR=gssapi, read when the
+ *               credential is acquired, sends every token to MIT's acceptor.
  *               NTLM (challenge-response) needs no replay cache either way.
  *
  * Negotiate offers NTLM only when NtlmUsersFile or SSPIX_AUTH_STORE_ALLOW_NTLM
