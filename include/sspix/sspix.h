@@ -136,7 +136,9 @@ SECURITY_STATUS sspix_set_context_export_key(const void *pvKey, ULONG cbKey);
  *               Such a credential also accepts plain Kerberos tokens (the
  *               krb5 mechanism's AP-REQ with the 24-byte checksum, no
  *               delegation, an AES key, no channel bindings given to
- *               AcceptSecurityContext) on libkrb5 directly (krb5_rd_req and
+ *               AcceptSecurityContext; for Negotiate also inside a SPNEGO
+ *               NegTokenInit whose first mechanism is Kerberos, without a
+ *               mechListMIC) on libkrb5 directly (krb5_rd_req and
  *               krb5_mk_rep on one krb5_context per credential, serialised
  *               by a mutex), without MIT's GSSAPI layer; every other token,
  *               and every token libkrb5 refuses, goes to MIT's acceptor, so

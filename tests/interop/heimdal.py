@@ -56,6 +56,10 @@ class Client:
         os.chmod(self.ccache, 0o600)
         self.env = dict(os.environ, KRB5CCNAME="FILE:" + self.ccache)
         self.env.pop("SSPIX_KRB5_ACCEPTOR", None)
+        # In a sanitized build the client is sanitized too; Heimdal's SPNEGO initiator leaks a few bytes per
+        # context (inside libkrb5.so.26 and libgssapi.so.3), which is the peer's business, not the test's.
+        # The server keeps its full leak checking.
+        self.env["ASAN_OPTIONS"] = ":".join(x for x in (os.environ.get("ASAN_OPTIONS"), "detect_leaks=0") if x)
 
     def run(self, port, *args, timeout=120):
         cmd = [self.binary, "-p", str(port)] + list(args)
