@@ -25,18 +25,12 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/handshake.h"
 #include "packages/ctx_blob.h"
 #include "packages/spnego_tok.h"
 
 static PSecurityFunctionTableA t;
 static int native_on;
-
-#define HS_ISC                                                                                                         \
-    (ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |                       \
-     ISC_REQ_SEQUENCE_DETECT)
-#define HS_ASC                                                                                                         \
-    (ASC_REQ_MUTUAL_AUTH | ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT |                       \
-     ASC_REQ_SEQUENCE_DETECT)
 
 static void server_cred(const char *pkg, int native, const char *keytab, CredHandle *sc)
 {
@@ -83,7 +77,8 @@ static void accept_first(CredHandle *sc, const unsigned char *tok, ULONG len, co
     SecBuffer ib[2] = {{len, SECBUFFER_TOKEN, (void *)tok}, {cb_len, SECBUFFER_CHANNEL_BINDINGS, (void *)cb}};
     SecBuffer ob = {sizeof(s->out), SECBUFFER_TOKEN, s->out};
     SecBufferDesc in = {SECBUFFER_VERSION, cb != NULL ? 2 : 1, ib}, out = {SECBUFFER_VERSION, 1, &ob};
-    s->st = t->AcceptSecurityContext(sc, NULL, &in, HS_ASC, SECURITY_NATIVE_DREP, &s->ctx, &out, &s->attrs, &s->expiry);
+    s->st =
+        t->AcceptSecurityContext(sc, NULL, &in, HS_ASC_REQ, SECURITY_NATIVE_DREP, &s->ctx, &out, &s->attrs, &s->expiry);
     s->out_len = SEC_SUCCESS(s->st) ? ob.cbBuffer : 0;
     snprintf(s->err, sizeof(s->err), "%s", SEC_SUCCESS(s->st) ? "" : sspix_last_error());
 }
@@ -195,8 +190,8 @@ static void client_finish(struct client *c, const unsigned char *tok, ULONG len)
     unsigned char spare[1024];
     SecBuffer ib = {len, SECBUFFER_TOKEN, (void *)tok}, ob = {sizeof(spare), SECBUFFER_TOKEN, spare};
     SecBufferDesc in = {SECBUFFER_VERSION, 1, &ib}, out = {SECBUFFER_VERSION, 1, &ob};
-    CHECK_SEC(t->InitializeSecurityContext(NULL, &c->ctx, NULL, HS_ISC, 0, SECURITY_NATIVE_DREP, &in, 0, &c->ctx, &out,
-                                           &c->attrs, NULL),
+    CHECK_SEC(t->InitializeSecurityContext(NULL, &c->ctx, NULL, HS_ISC_REQ, 0, SECURITY_NATIVE_DREP, &in, 0, &c->ctx,
+                                           &out, &c->attrs, NULL),
               SEC_E_OK);
     CHECK(c->attrs & ISC_RET_MUTUAL_AUTH);
 }
@@ -405,7 +400,7 @@ static void test_spnego_forms(void)
     size_t ol = add_oid(oids, 0, OID_MS_KRB5, sizeof(OID_MS_KRB5));
     ol = add_oid(oids, ol, OID_KRB5, sizeof(OID_KRB5));
     ol = add_oid(oids, ol, OID_NTLM, sizeof(OID_NTLM));
-    client_start(&cc, "host/localhost", HS_ISC, &c);
+    client_start(&cc, "host/localhost", HS_ISC_REQ, &c);
     ULONG il = neg_token_init(oids, ol, c.tok, c.len, NULL, 0, init);
     accept_first(&sn, init, il, NULL, 0, &n);
     accept_first(&sm, init, il, NULL, 0, &m);
@@ -426,7 +421,7 @@ static void test_spnego_forms(void)
     /* NTLM listed first, Kerberos second (the mechToken is then NTLM's): MIT's, both times. */
     ol = add_oid(oids, 0, OID_NTLM, sizeof(OID_NTLM));
     ol = add_oid(oids, ol, OID_KRB5, sizeof(OID_KRB5));
-    client_start(&cc, "host/localhost", HS_ISC, &c);
+    client_start(&cc, "host/localhost", HS_ISC_REQ, &c);
     il = neg_token_init(oids, ol, c.tok, c.len, NULL, 0, init);
     accept_first(&sn, init, il, NULL, 0, &n);
     accept_first(&sm, init, il, NULL, 0, &m);
@@ -443,7 +438,7 @@ static void test_spnego_forms(void)
     /* A mechListMIC in the first token: MIT's (which checks it), both times. */
     static const unsigned char bogus_mic[28] = {0x04, 0x04, 0x05, 0xff, 0xff, 0xff, 0xff, 0xff};
     ol = add_oid(oids, 0, OID_KRB5, sizeof(OID_KRB5));
-    client_start(&cc, "host/localhost", HS_ISC, &c);
+    client_start(&cc, "host/localhost", HS_ISC_REQ, &c);
     il = neg_token_init(oids, ol, c.tok, c.len, bogus_mic, sizeof(bogus_mic), init);
     accept_first(&sn, init, il, NULL, 0, &n);
     accept_first(&sm, init, il, NULL, 0, &m);
@@ -481,7 +476,7 @@ static void test_declined(void)
     server_cred("Kerberos", 0, NULL, &sm);
 
     /* Delegation (alice's TGT is forwardable): MIT's, with the delegated credential. */
-    client_start(&cc, "host/localhost", HS_ISC | ISC_REQ_DELEGATE, &c);
+    client_start(&cc, "host/localhost", HS_ISC_REQ | ISC_REQ_DELEGATE, &c);
     accept_first(&sn, c.tok, c.len, NULL, 0, &n);
     accept_first(&sm, c.tok, c.len, NULL, 0, &m);
     CHECK_SEC(n.st, SEC_E_OK);
@@ -494,7 +489,7 @@ static void test_declined(void)
     t->DeleteSecurityContext(&c.ctx);
 
     /* Channel bindings given by the server: MIT's (the client sent none; MIT takes that). */
-    client_start(&cc, "host/localhost", HS_ISC, &c);
+    client_start(&cc, "host/localhost", HS_ISC_REQ, &c);
     accept_first(&sn, c.tok, c.len, cb, sizeof(hdr) + sizeof(cb_app) - 1, &n);
     accept_first(&sm, c.tok, c.len, cb, sizeof(hdr) + sizeof(cb_app) - 1, &m);
     CHECK_SEC(n.st, m.st);
@@ -506,7 +501,7 @@ static void test_declined(void)
     t->DeleteSecurityContext(&c.ctx);
 
     /* Damaged tokens: every byte of the authenticator's tail, a cut, a stray trailing byte. */
-    client_start(&cc, "host/localhost", HS_ISC, &c);
+    client_start(&cc, "host/localhost", HS_ISC_REQ, &c);
     for (ULONG k = 1; k <= 24; k++) {
         static unsigned char bad[65536];
         memcpy(bad, c.tok, c.len);
@@ -529,7 +524,7 @@ static void test_declined(void)
     const char *wrong = need_env("SSPIX_WRONG_KEYTAB");
     server_cred("Kerberos", 1, wrong, &wn);
     server_cred("Kerberos", 0, wrong, &wm);
-    client_start(&cc, "host/localhost", HS_ISC, &c);
+    client_start(&cc, "host/localhost", HS_ISC_REQ, &c);
     accept_first(&wn, c.tok, c.len, NULL, 0, &n);
     accept_first(&wm, c.tok, c.len, NULL, 0, &m);
     CHECK(!SEC_SUCCESS(n.st));
@@ -538,7 +533,7 @@ static void test_declined(void)
     t->DeleteSecurityContext(&c.ctx);
 
     /* The native acceptor records what it accepts in the replay set. */
-    client_start(&cc, "host/localhost", HS_ISC, &c);
+    client_start(&cc, "host/localhost", HS_ISC_REQ, &c);
     accept_first(&sn, c.tok, c.len, NULL, 0, &n);
     CHECK_SEC(n.st, SEC_E_OK);
     t->DeleteSecurityContext(&n.ctx);
@@ -560,13 +555,13 @@ int main(void)
     const char *mode = getenv("SSPIX_KRB5_ACCEPTOR");
     native_on = mode == NULL || strcmp(mode, "gssapi") != 0;
     t = InitSecurityInterfaceA();
-    test_same("Kerberos", "Kerberos", "host/localhost", HS_ISC);                        /* aes256-cts-hmac-sha1-96 */
-    test_same("Kerberos", "Kerberos", "sha2svc/localhost", HS_ISC);                     /* aes256-sha384-192 */
-    test_same("Kerberos", "Negotiate", "host/localhost", HS_ISC);                       /* raw Kerberos to Negotiate */
-    test_same("Kerberos", "Kerberos", "host/localhost", HS_ISC & ~ISC_REQ_MUTUAL_AUTH); /* no AP-REP */
+    test_same("Kerberos", "Kerberos", "host/localhost", HS_ISC_REQ);    /* aes256-cts-hmac-sha1-96 */
+    test_same("Kerberos", "Kerberos", "sha2svc/localhost", HS_ISC_REQ); /* aes256-sha384-192 */
+    test_same("Kerberos", "Negotiate", "host/localhost", HS_ISC_REQ);   /* raw Kerberos to Negotiate */
+    test_same("Kerberos", "Kerberos", "host/localhost", HS_ISC_REQ & ~ISC_REQ_MUTUAL_AUTH); /* no AP-REP */
     test_same("Kerberos", "Kerberos", "host/localhost", ISC_REQ_MUTUAL_AUTH); /* no replay or sequence detection */
-    test_same("Negotiate", "Negotiate", "host/localhost", HS_ISC);            /* SPNEGO, MIT's initiator */
-    test_same("Negotiate", "Negotiate", "sha2svc/localhost", HS_ISC);
+    test_same("Negotiate", "Negotiate", "host/localhost", HS_ISC_REQ);        /* SPNEGO, MIT's initiator */
+    test_same("Negotiate", "Negotiate", "sha2svc/localhost", HS_ISC_REQ);
     test_same("Negotiate", "Negotiate", "host/localhost", ISC_REQ_MUTUAL_AUTH);
     test_spnego_forms();
     test_declined();
