@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/der.h"
 #include "common/handshake.h"
 #include "packages/ctx_blob.h"
 #include "packages/spnego_tok.h"
@@ -318,56 +319,27 @@ static void test_same(const char *client_pkg, const char *pkg, const char *targe
 
 /* ---- SPNEGO as Windows sends it -------------------------------------------- */
 
-static size_t put_tl(unsigned char *p, unsigned char tag, size_t len)
-{
-    size_t o = 0;
-    p[o++] = tag;
-    if (len < 0x80) {
-        p[o++] = (unsigned char)len;
-    } else if (len < 0x100) {
-        p[o++] = 0x81;
-        p[o++] = (unsigned char)len;
-    } else {
-        p[o++] = 0x82;
-        p[o++] = (unsigned char)(len >> 8);
-        p[o++] = (unsigned char)len;
-    }
-    return o;
-}
-
-/* An element: tag, length, then n bytes of content, appended at *o. */
-static void put_elem(unsigned char *p, size_t *o, unsigned char tag, const void *content, size_t n)
-{
-    *o += put_tl(p + *o, tag, n);
-    memcpy(p + *o, content, n);
-    *o += n;
-}
-
 /* A framed NegTokenInit: mechTypes (DER OIDs, concatenated), the mechToken, an optional mechListMIC. */
 static ULONG neg_token_init(const unsigned char *oids, size_t oids_len, const unsigned char *tok, size_t tok_len,
                             const unsigned char *mic, size_t mic_len, unsigned char *out)
 {
-    static unsigned char a[70000], b[70000], fields[70000];
-    size_t fl = 0, al = 0, bl = 0;
-    put_elem(a, &al, 0x30, oids, oids_len);
-    put_elem(fields, &fl, 0xa0, a, al);
-    al = 0;
-    put_elem(a, &al, 0x04, tok, tok_len);
-    put_elem(fields, &fl, 0xa2, a, al);
+    static struct der fields, x, body;
+    static const unsigned char spnego_oid[6] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x02};
+    fields.n = body.n = 0;
+    der_wrap_bytes(&x, 0x30, oids, oids_len);
+    der_append(&fields, 0xa0, &x);
+    der_wrap_bytes(&x, 0x04, tok, tok_len);
+    der_append(&fields, 0xa2, &x);
     if (mic != NULL) {
-        al = 0;
-        put_elem(a, &al, 0x04, mic, mic_len);
-        put_elem(fields, &fl, 0xa3, a, al);
+        der_wrap_bytes(&x, 0x04, mic, mic_len);
+        der_append(&fields, 0xa3, &x);
     }
-    al = 0;
-    put_elem(a, &al, 0x30, fields, fl);
-    static const unsigned char spnego_oid[8] = {0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02};
-    memcpy(b, spnego_oid, sizeof(spnego_oid));
-    bl = sizeof(spnego_oid);
-    put_elem(b, &bl, 0xa0, a, al);
-    size_t ol = 0;
-    put_elem(out, &ol, 0x60, b, bl);
-    return (ULONG)ol;
+    der_wrap(&x, 0x30, &fields);
+    der_append_bytes(&body, 0x06, spnego_oid, sizeof(spnego_oid));
+    der_append(&body, 0xa0, &x);
+    der_wrap(&x, 0x60, &body);
+    memcpy(out, x.b, x.n);
+    return (ULONG)x.n;
 }
 
 static const unsigned char OID_MS_KRB5[11] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02};

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/der.h"
 #include "packages/replay.h"
 
 static void tag_of(uint32_t n, uint8_t tag[SSPIX_REPLAY_TAG_BYTES])
@@ -195,45 +196,6 @@ static void test_threads(void)
 
 /* ---- hand-built tokens ------------------------------------------------------ */
 
-struct der {
-    uint8_t b[4096];
-    size_t n;
-};
-
-static void put(struct der *d, const void *p, size_t n)
-{
-    CHECK(d->n + n <= sizeof(d->b));
-    memcpy(d->b + d->n, p, n);
-    d->n += n;
-}
-
-/* tag, DER length (long form past 127), then the content of `in`. */
-static void wrap(struct der *out, uint8_t tag, const struct der *in)
-{
-    struct der d = {.n = 0};
-    uint8_t h[4] = {tag};
-    size_t hn;
-    if (in->n < 128) {
-        h[1] = (uint8_t)in->n;
-        hn = 2;
-    } else {
-        h[1] = 0x82;
-        h[2] = (uint8_t)(in->n >> 8);
-        h[3] = (uint8_t)in->n;
-        hn = 4;
-    }
-    put(&d, h, hn);
-    put(&d, in->b, in->n);
-    *out = d;
-}
-
-static void wrap_bytes(struct der *out, uint8_t tag, const void *p, size_t n)
-{
-    struct der in = {.n = 0};
-    put(&in, p, n);
-    wrap(out, tag, &in);
-}
-
 static const uint8_t krb5_oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
 static const uint8_t ms_krb5_oid[] = {0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02};
 static const uint8_t spnego_oid[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x02};
@@ -248,39 +210,39 @@ static void ap_req(struct der *out, int with_kvno)
     static const uint8_t opts[] = {0x03, 0x05, 0x00, 0x20, 0x00, 0x00, 0x00};
     static const uint8_t ticket[] = {0x61, 0x03, 0x30, 0x01, 0x00};
     static const uint8_t etype[] = {0x02, 0x01, 0x12}, kvno[] = {0x02, 0x01, 0x02};
-    wrap_bytes(&f, 0xa0, pvno, sizeof(pvno));
-    put(&seq, f.b, f.n);
-    wrap_bytes(&f, 0xa1, type, sizeof(type));
-    put(&seq, f.b, f.n);
-    wrap_bytes(&f, 0xa2, opts, sizeof(opts));
-    put(&seq, f.b, f.n);
-    wrap_bytes(&f, 0xa3, ticket, sizeof(ticket));
-    put(&seq, f.b, f.n);
-    wrap_bytes(&f, 0xa0, etype, sizeof(etype));
-    put(&ed, f.b, f.n);
+    der_wrap_bytes(&f, 0xa0, pvno, sizeof(pvno));
+    der_put(&seq, f.b, f.n);
+    der_wrap_bytes(&f, 0xa1, type, sizeof(type));
+    der_put(&seq, f.b, f.n);
+    der_wrap_bytes(&f, 0xa2, opts, sizeof(opts));
+    der_put(&seq, f.b, f.n);
+    der_wrap_bytes(&f, 0xa3, ticket, sizeof(ticket));
+    der_put(&seq, f.b, f.n);
+    der_wrap_bytes(&f, 0xa0, etype, sizeof(etype));
+    der_put(&ed, f.b, f.n);
     if (with_kvno) {
-        wrap_bytes(&f, 0xa1, kvno, sizeof(kvno));
-        put(&ed, f.b, f.n);
+        der_wrap_bytes(&f, 0xa1, kvno, sizeof(kvno));
+        der_put(&ed, f.b, f.n);
     }
-    wrap_bytes(&x, 0x04, cipher, sizeof(cipher));
-    wrap(&f, 0xa2, &x);
-    put(&ed, f.b, f.n);
-    wrap(&x, 0x30, &ed);
-    wrap(&f, 0xa4, &x);
-    put(&seq, f.b, f.n);
-    wrap(&x, 0x30, &seq);
-    wrap(out, 0x6e, &x);
+    der_wrap_bytes(&x, 0x04, cipher, sizeof(cipher));
+    der_wrap(&f, 0xa2, &x);
+    der_put(&ed, f.b, f.n);
+    der_wrap(&x, 0x30, &ed);
+    der_wrap(&f, 0xa4, &x);
+    der_put(&seq, f.b, f.n);
+    der_wrap(&x, 0x30, &seq);
+    der_wrap(out, 0x6e, &x);
 }
 
 static void initial_token(struct der *out, const uint8_t *oid, size_t oid_len, const uint8_t tok_id[2],
                           const struct der *inner)
 {
     struct der body = {.n = 0}, o;
-    wrap_bytes(&o, 0x06, oid, oid_len);
-    put(&body, o.b, o.n);
-    put(&body, tok_id, 2);
-    put(&body, inner->b, inner->n);
-    wrap(out, 0x60, &body);
+    der_wrap_bytes(&o, 0x06, oid, oid_len);
+    der_put(&body, o.b, o.n);
+    der_put(&body, tok_id, 2);
+    der_put(&body, inner->b, inner->n);
+    der_wrap(out, 0x60, &body);
 }
 
 static int find(const struct der *d)
@@ -320,10 +282,10 @@ static void test_find(void)
     /* Certainly no AP-REQ: another token ID (an AP-REP), a bare AP-REP, NTLM. */
     initial_token(&tok, krb5_oid, sizeof(krb5_oid), ap_rep_id, &req);
     CHECK_EQ_INT(find(&tok), SSPIX_REPLAY_NONE);
-    wrap_bytes(&tok, 0x6f, "\x30\x00", 2);
+    der_wrap_bytes(&tok, 0x6f, "\x30\x00", 2);
     CHECK_EQ_INT(find(&tok), SSPIX_REPLAY_NONE);
     tok.n = 0;
-    put(&tok, "NTLMSSP\0\1\0\0\0", 12);
+    der_put(&tok, "NTLMSSP\0\1\0\0\0", 12);
     CHECK_EQ_INT(find(&tok), SSPIX_REPLAY_NONE);
     /* Unreadable: cut short, bytes after it, a malformed AP-REQ, nothing. */
     for (size_t cut = 1; cut < raw.n; cut += 7) {
@@ -332,7 +294,7 @@ static void test_find(void)
         CHECK_EQ_INT(find(&tok), SSPIX_ERR_INVALID);
     }
     tok = raw;
-    put(&tok, "\0", 1);
+    der_put(&tok, "\0", 1);
     CHECK_EQ_INT(find(&tok), SSPIX_ERR_INVALID);
     tok = req;
     tok.b[tok.b[1] == 0x82 ? 4 : 2] ^= 0x10; /* the SEQUENCE's identifier */
@@ -341,39 +303,39 @@ static void test_find(void)
 
     /* SPNEGO: NegTokenInit { mechTypes { krb5 }, mechToken }, framed. */
     struct der types = {.n = 0}, seq = {.n = 0};
-    wrap_bytes(&x, 0x06, krb5_oid, sizeof(krb5_oid));
-    put(&types, x.b, x.n);
-    wrap(&x, 0x30, &types);
-    wrap(&y, 0xa0, &x);
-    put(&seq, y.b, y.n);
-    wrap_bytes(&x, 0x04, raw.b, raw.n);
-    wrap(&mt, 0xa2, &x);
-    put(&seq, mt.b, mt.n);
-    wrap(&x, 0x30, &seq);
-    wrap(&init, 0xa0, &x);
+    der_wrap_bytes(&x, 0x06, krb5_oid, sizeof(krb5_oid));
+    der_put(&types, x.b, x.n);
+    der_wrap(&x, 0x30, &types);
+    der_wrap(&y, 0xa0, &x);
+    der_put(&seq, y.b, y.n);
+    der_wrap_bytes(&x, 0x04, raw.b, raw.n);
+    der_wrap(&mt, 0xa2, &x);
+    der_put(&seq, mt.b, mt.n);
+    der_wrap(&x, 0x30, &seq);
+    der_wrap(&init, 0xa0, &x);
     struct der framed = {.n = 0};
-    wrap_bytes(&x, 0x06, spnego_oid, sizeof(spnego_oid));
-    put(&framed, x.b, x.n);
-    put(&framed, init.b, init.n);
-    wrap(&tok, 0x60, &framed);
+    der_wrap_bytes(&x, 0x06, spnego_oid, sizeof(spnego_oid));
+    der_put(&framed, x.b, x.n);
+    der_put(&framed, init.b, init.n);
+    der_wrap(&tok, 0x60, &framed);
     CHECK(found(&tok));
     CHECK(found(&init)); /* bare NegTokenInit */
 
     /* NegTokenResp { responseToken }. */
     struct der resp = {.n = 0};
-    wrap_bytes(&x, 0x04, raw.b, raw.n);
-    wrap(&y, 0xa2, &x);
-    put(&resp, y.b, y.n);
-    wrap(&x, 0x30, &resp);
-    wrap(&tok, 0xa1, &x);
+    der_wrap_bytes(&x, 0x04, raw.b, raw.n);
+    der_wrap(&y, 0xa2, &x);
+    der_put(&resp, y.b, y.n);
+    der_wrap(&x, 0x30, &resp);
+    der_wrap(&tok, 0xa1, &x);
     CHECK(found(&tok));
     /* NegTokenResp with a mechListMIC only: nothing there. */
     resp.n = 0;
-    wrap_bytes(&x, 0x04, "0123456789abcdef", 16);
-    wrap(&y, 0xa3, &x);
-    put(&resp, y.b, y.n);
-    wrap(&x, 0x30, &resp);
-    wrap(&tok, 0xa1, &x);
+    der_wrap_bytes(&x, 0x04, "0123456789abcdef", 16);
+    der_wrap(&y, 0xa3, &x);
+    der_put(&resp, y.b, y.n);
+    der_wrap(&x, 0x30, &resp);
+    der_wrap(&tok, 0xa1, &x);
     CHECK_EQ_INT(find(&tok), SSPIX_REPLAY_NONE);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "common/der.h"
 #include "packages/spnego_tok.h"
 
 #define CHECK_REFUSED(p, n, reason)                                                                                    \
@@ -25,78 +26,38 @@
         }                                                                                                              \
     } while (0)
 
-/* A tiny DER writer: tlv() appends identifier, length (short or long form)
- * and content to a buffer. */
-struct buf {
-    uint8_t b[2048];
-    size_t n;
-};
-
-static void put(struct buf *o, const void *p, size_t n)
-{
-    CHECK(o->n + n <= sizeof(o->b));
-    memcpy(o->b + o->n, p, n);
-    o->n += n;
-}
-
-static void tlv(struct buf *o, uint8_t tag, const struct buf *content)
-{
-    uint8_t h[6];
-    size_t k = 0, n = content->n;
-    h[k++] = tag;
-    if (n < 0x80) {
-        h[k++] = (uint8_t)n;
-    } else if (n < 0x100) {
-        h[k++] = 0x81;
-        h[k++] = (uint8_t)n;
-    } else {
-        h[k++] = 0x82;
-        h[k++] = (uint8_t)(n >> 8);
-        h[k++] = (uint8_t)n;
-    }
-    put(o, h, k);
-    put(o, content->b, n);
-}
-
-static void tlv_raw(struct buf *o, uint8_t tag, const void *p, size_t n)
-{
-    struct buf c = {.n = 0};
-    put(&c, p, n);
-    tlv(o, tag, &c);
-}
-
 static const uint8_t ntlm_msg[] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0, 0xaa, 0xbb};
 
 /* InitialContextToken with mechTypes {ntlm?, krb5}, a mechToken, and
  * optionally a mechListMIC in [3]. */
 static size_t make_init(uint8_t *out, int ntlm_first, int with_token, int with_mic)
 {
-    struct buf types = {.n = 0}, seq = {.n = 0}, f0 = {.n = 0}, body = {.n = 0}, neg = {.n = 0}, app = {.n = 0},
+    struct der types = {.n = 0}, seq = {.n = 0}, f0 = {.n = 0}, body = {.n = 0}, neg = {.n = 0}, app = {.n = 0},
                tok = {.n = 0};
     if (ntlm_first)
-        tlv_raw(&types, 0x06, sspix_spnego_oid_ntlm, sizeof(sspix_spnego_oid_ntlm));
-    tlv_raw(&types, 0x06, sspix_spnego_oid_krb5, sizeof(sspix_spnego_oid_krb5));
+        der_append_bytes(&types, 0x06, sspix_spnego_oid_ntlm, sizeof(sspix_spnego_oid_ntlm));
+    der_append_bytes(&types, 0x06, sspix_spnego_oid_krb5, sizeof(sspix_spnego_oid_krb5));
     if (!ntlm_first)
-        tlv_raw(&types, 0x06, sspix_spnego_oid_ntlm, sizeof(sspix_spnego_oid_ntlm));
-    tlv(&seq, 0x30, &types);
-    tlv(&f0, 0xa0, &seq);
-    put(&body, f0.b, f0.n);
+        der_append_bytes(&types, 0x06, sspix_spnego_oid_ntlm, sizeof(sspix_spnego_oid_ntlm));
+    der_append(&seq, 0x30, &types);
+    der_append(&f0, 0xa0, &seq);
+    der_put(&body, f0.b, f0.n);
     if (with_token) {
-        tlv_raw(&tok, 0x04, ntlm_msg, sizeof(ntlm_msg));
-        tlv(&body, 0xa2, &tok);
+        der_append_bytes(&tok, 0x04, ntlm_msg, sizeof(ntlm_msg));
+        der_append(&body, 0xa2, &tok);
     }
     if (with_mic) {
-        struct buf mic = {.n = 0};
-        tlv_raw(&mic, 0x04, "0123456789abcdef", 16);
-        tlv(&body, 0xa3, &mic);
+        struct der mic = {.n = 0};
+        der_append_bytes(&mic, 0x04, "0123456789abcdef", 16);
+        der_append(&body, 0xa3, &mic);
     }
-    struct buf s = {.n = 0};
-    tlv(&s, 0x30, &body);
-    tlv(&neg, 0xa0, &s);
-    put(&app, "\x06\x06\x2b\x06\x01\x05\x05\x02", 8);
-    put(&app, neg.b, neg.n);
-    struct buf whole = {.n = 0};
-    tlv(&whole, 0x60, &app);
+    struct der s = {.n = 0};
+    der_append(&s, 0x30, &body);
+    der_append(&neg, 0xa0, &s);
+    der_put(&app, "\x06\x06\x2b\x06\x01\x05\x05\x02", 8);
+    der_put(&app, neg.b, neg.n);
+    struct der whole = {.n = 0};
+    der_append(&whole, 0x60, &app);
     memcpy(out, whole.b, whole.n);
     return whole.n;
 }
@@ -104,34 +65,34 @@ static size_t make_init(uint8_t *out, int ntlm_first, int with_token, int with_m
 /* NegTokenResp: negState, supportedMech NTLM, responseToken, mechListMIC. */
 static size_t make_resp(uint8_t *out, int state, int mech, size_t tok_len, size_t mic_len)
 {
-    struct buf body = {.n = 0}, x = {.n = 0};
+    struct der body = {.n = 0}, x = {.n = 0};
     if (state >= 0) {
         uint8_t e = (uint8_t)state;
-        tlv_raw(&x, 0x0a, &e, 1);
-        tlv(&body, 0xa0, &x);
+        der_append_bytes(&x, 0x0a, &e, 1);
+        der_append(&body, 0xa0, &x);
     }
     if (mech) {
         x.n = 0;
-        tlv_raw(&x, 0x06, sspix_spnego_oid_ntlm, sizeof(sspix_spnego_oid_ntlm));
-        tlv(&body, 0xa1, &x);
+        der_append_bytes(&x, 0x06, sspix_spnego_oid_ntlm, sizeof(sspix_spnego_oid_ntlm));
+        der_append(&body, 0xa1, &x);
     }
     if (tok_len) {
         uint8_t t[400];
         memset(t, 0x42, sizeof(t));
         memcpy(t, ntlm_msg, sizeof(ntlm_msg));
         x.n = 0;
-        tlv_raw(&x, 0x04, t, tok_len);
-        tlv(&body, 0xa2, &x);
+        der_append_bytes(&x, 0x04, t, tok_len);
+        der_append(&body, 0xa2, &x);
     }
     if (mic_len) {
         uint8_t m[64] = {0};
         x.n = 0;
-        tlv_raw(&x, 0x04, m, mic_len);
-        tlv(&body, 0xa3, &x);
+        der_append_bytes(&x, 0x04, m, mic_len);
+        der_append(&body, 0xa3, &x);
     }
-    struct buf s = {.n = 0}, whole = {.n = 0};
-    tlv(&s, 0x30, &body);
-    tlv(&whole, 0xa1, &s);
+    struct der s = {.n = 0}, whole = {.n = 0};
+    der_append(&s, 0x30, &body);
+    der_append(&whole, 0xa1, &s);
     memcpy(out, whole.b, whole.n);
     return whole.n;
 }
