@@ -3,7 +3,7 @@
  * ctx.c - InitializeSecurityContext, AcceptSecurityContext and
  * DeleteSecurityContext over gss_init_sec_context / gss_accept_sec_context:
  * request and result flags, lifetimes, the handshake token checks, and the
- * client's local account for impersonation.
+ * native Kerberos acceptor's first leg (krb5_accept.h).
  */
 #include "packages/gss_internal.h"
 
@@ -653,71 +653,4 @@ enum sspix_package_id sspix_gss_negotiated(void *p, int *complete)
     if (c->established && sspix_mech_is_ntlm(c->mech))
         return SSPIX_PKG_NTLM;
     return c->pkg->id;
-}
-
-#define SSPIX_LOCAL_NAME_MAX 256u
-
-/* What gss_localname does for a krb5 name: krb5.conf's auth_to_local rules. */
-static SECURITY_STATUS native_local_name(const struct sspix_gss_ctx *c, char **out)
-{
-    krb5_context k = NULL;
-    krb5_principal p = NULL;
-    char local[SSPIX_LOCAL_NAME_MAX + 1];
-    if (krb5_init_context(&k) != 0)
-        return sspix_fail(SEC_E_INTERNAL_ERROR, "krb5_init_context failed: check KRB5_CONFIG and krb5.conf");
-    krb5_error_code code = krb5_parse_name(k, c->client_name, &p);
-    if (code == 0)
-        code = krb5_aname_to_localname(k, p, (int)sizeof(local), local);
-    if (p != NULL)
-        krb5_free_principal(k, p);
-    krb5_free_context(k);
-    if (code != 0)
-        return sspix_fail(SEC_E_NO_IMPERSONATION,
-                          "%s maps to no local account: add an auth_to_local rule for it in "
-                          "krb5.conf ([realms] REALM = { auth_to_local = ... })",
-                          c->client_name);
-    size_t n = strlen(local);
-    if (n == 0 || n > SSPIX_LOCAL_NAME_MAX || memchr(local, '/', n))
-        return sspix_fail(SEC_E_NO_IMPERSONATION, "the client's local name is empty, too long or not an account name");
-    *out = sspix_dup_bytes(local, n);
-    return *out ? SEC_E_OK : sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
-}
-
-SECURITY_STATUS sspix_gss_local_name(void *p, char **out)
-{
-    struct sspix_gss_ctx *c = p;
-    OM_uint32 major, minor;
-    gss_name_t src = GSS_C_NO_NAME;
-    gss_buffer_desc local = GSS_C_EMPTY_BUFFER;
-    SECURITY_STATUS st;
-
-    if ((st = sspix_gss_ready(c)) != SEC_E_OK)
-        return st;
-    if (!c->server)
-        return sspix_fail(SEC_E_NO_IMPERSONATION, "only a server context has a client to impersonate");
-    if (c->native)
-        return native_local_name(c, out);
-    major = gss_inquire_context(&minor, c->ctx, &src, NULL, NULL, NULL, NULL, NULL, NULL);
-    if (GSS_ERROR(major))
-        return sspix_gss_fail("inquiring the client's name", major, minor, c->mech);
-    major = gss_localname(&minor, src, GSS_C_NO_OID, &local);
-    if (GSS_ERROR(major)) {
-        char *who = sspix_name_string(src);
-        gss_release_name(&minor, &src);
-        sspix_fail(SEC_E_NO_IMPERSONATION,
-                   "%s maps to no local account: add an auth_to_local rule for it in "
-                   "krb5.conf ([realms] REALM = { auth_to_local = ... })",
-                   who ? who : "the client");
-        free(who);
-        return SEC_E_NO_IMPERSONATION;
-    }
-    gss_release_name(&minor, &src);
-    if (local.length == 0 || local.length > SSPIX_LOCAL_NAME_MAX || memchr(local.value, '\0', local.length) ||
-        memchr(local.value, '/', local.length)) {
-        gss_release_buffer(&minor, &local);
-        return sspix_fail(SEC_E_NO_IMPERSONATION, "the client's local name is empty, too long or not an account name");
-    }
-    *out = sspix_dup_bytes(local.value, local.length);
-    gss_release_buffer(&minor, &local);
-    return *out ? SEC_E_OK : sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
 }
