@@ -48,7 +48,7 @@ static SECURITY_STATUS protection_sizes(struct sspix_gss_ctx *c, ULONG *header, 
          * (test_krb5_native compares them). */
         *header = (ULONG)(16u + c->krb5.confounder + 16u + c->krb5.cksum);
         *padding = 0;
-        *mic = (ULONG)(16u + c->krb5.cksum);
+        *mic = (ULONG)sspix_krb5_mic_size(&c->krb5);
         return SEC_E_OK;
     }
     gss_iov_buffer_desc iov[3] = {{GSS_IOV_BUFFER_TYPE_HEADER, {0, NULL}},

@@ -462,9 +462,12 @@ static SECURITY_STATUS native_accepted(struct sspix_gss_ctx *c, struct sspix_krb
     c->client_name = nat->client;
     c->server_name = nat->server;
     c->native_keys = nat->keys;
-    c->native_enctype = nat->key_enctype;
-    c->native_key_len = nat->key_len;
-    memcpy(c->native_key, nat->key, nat->key_len);
+    /* SECPKG_ATTR_SESSION_KEY: the acceptor subkey when there is one, as MIT reports it; kept after the keys go to
+     * rfc4121.c. */
+    int sk = c->native_keys->have_acceptor_subkey ? 1 : 0;
+    c->native_enctype = c->native_keys->enctype[sk];
+    c->native_key_len = c->native_keys->len[sk];
+    memcpy(c->native_key, c->native_keys->key[sk], c->native_key_len);
     leg->out = nat->out;
     leg->out_len = nat->out_len;
     nat->client = nat->server = NULL;

@@ -13,7 +13,6 @@
 #include "packages/ctx_blob.h"
 
 #include <gssapi/gssapi.h>
-#include <gssapi/gssapi_alloc.h>
 #include <gssapi/gssapi_ext.h>
 #include <krb5/krb5.h>
 
@@ -286,7 +285,8 @@ SECURITY_STATUS sspix_ctx_blob_decode(const uint8_t *body, size_t len, struct ss
 
 /* Role 2's token: u32 GSS flags | u16 length | client principal | u16 length |
  * server principal | i32 enctype | u8 length (1..32) | the SSPI session key. */
-#define NATIVE_NAME_MAX 4096u
+#define NATIVE_NAME_MAX  4096u
+#define NATIVE_TOKEN_MAX (4u + 2u + NATIVE_NAME_MAX + 2u + NATIVE_NAME_MAX + 4u + 1u + 32u)
 
 static int native_token(const struct sspix_gss_ctx *c, sspix_writer *w)
 {
@@ -352,6 +352,16 @@ static uint64_t now_ns(void)
     return ts.tv_sec < 0 ? 0 : (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Wipes the exported token and releases it: GSSAPI's is GSSAPI's to free; a
+ * native context's lives on the exporter's stack. */
+static void drop_token(gss_buffer_t tok, int native)
+{
+    OM_uint32 minor;
+    explicit_bzero(tok->value, tok->length);
+    if (!native)
+        gss_release_buffer(&minor, tok);
+}
+
 SECURITY_STATUS sspix_ctx_export(void *p, uint8_t **blob, size_t *len)
 {
     struct sspix_gss_ctx *c = p;
@@ -369,29 +379,22 @@ SECURITY_STATUS sspix_ctx_export(void *p, uint8_t **blob, size_t *len)
         return sspix_fail(SEC_E_INTERNAL_ERROR, "the context's mechanism is unknown");
     if (getrandom(b.nonce, sizeof(b.nonce), GRND_NONBLOCK) != (ssize_t)sizeof(b.nonce))
         return sspix_fail(SEC_E_INTERNAL_ERROR, "no random bytes for the packed context's nonce (getrandom)");
+    /* Role 2 (no GSSAPI context): sspix's own token, beside rfc4121.c's
+     * state, made now if no message has made it yet. */
+    uint8_t native_tok[NATIVE_TOKEN_MAX];
+    size_t native_len = 0;
     if (c->native) {
-        /* No GSSAPI context: the token is sspix's own (role 2), beside
-         * rfc4121.c's state, made now if no message has made it yet. */
         SEC_GUARD(sspix_krb5_adopt_rfc4121(c));
         sspix_writer nw;
-        uint8_t *nt = NULL;
-        size_t ntl = 0;
-        sspix_writer_init_heap(&nw, SSPIX_CTX_BLOB_MAX_TOKEN);
+        sspix_writer_init_fixed(&nw, native_tok, sizeof(native_tok));
         int nrc = native_token(c, &nw);
-        if (nrc == 0)
-            nrc = sspix_writer_take(&nw, &nt, &ntl);
-        sspix_writer_free(&nw); /* holds no key after a take; after a failure, no complete one */
-        tok.value = nrc == 0 ? gssalloc_malloc(ntl ? ntl : 1) : NULL;
-        if (tok.value != NULL) {
-            memcpy(tok.value, nt, ntl);
-            tok.length = ntl;
-        }
-        if (nt != NULL) {
-            explicit_bzero(nt, ntl);
-            free(nt);
-        }
-        if (tok.value == NULL)
+        native_len = sspix_writer_len(&nw);
+        if (nrc < 0) {
+            explicit_bzero(native_tok, native_len);
             return sspix_fail(SEC_E_INTERNAL_ERROR, "serialising the Kerberos context failed");
+        }
+        tok.value = native_tok;
+        tok.length = native_len;
     } else {
         major = gss_export_sec_context(&minor, &c->ctx, &tok);
         if (GSS_ERROR(major))
@@ -402,8 +405,7 @@ SECURITY_STATUS sspix_ctx_export(void *p, uint8_t **blob, size_t *len)
     c->ctx = GSS_C_NO_CONTEXT;
     c->exported = 1;
     if (tok.length == 0 || tok.length > SSPIX_CTX_BLOB_MAX_TOKEN) {
-        explicit_bzero(tok.value, tok.length);
-        gss_release_buffer(&minor, &tok);
+        drop_token(&tok, c->native);
         return sspix_fail(SEC_E_INTERNAL_ERROR, "the exported context has %zu bytes, more than %u", tok.length,
                           SSPIX_CTX_BLOB_MAX_TOKEN);
     }
@@ -427,8 +429,7 @@ SECURITY_STATUS sspix_ctx_export(void *p, uint8_t **blob, size_t *len)
         c->r4 = NULL;
         if (prc < 0) {
             explicit_bzero(protect, sizeof(protect));
-            explicit_bzero(tok.value, tok.length);
-            gss_release_buffer(&minor, &tok);
+            drop_token(&tok, c->native);
             return sspix_fail(SEC_E_INTERNAL_ERROR, "serialising the context's message protection failed");
         }
         b.protect = protect;
@@ -448,8 +449,7 @@ SECURITY_STATUS sspix_ctx_export(void *p, uint8_t **blob, size_t *len)
     } else {
         sspix_fail(st, "out of memory serialising the context");
     }
-    explicit_bzero(tok.value, tok.length);
-    gss_release_buffer(&minor, &tok);
+    drop_token(&tok, c->native);
     explicit_bzero(protect, sizeof(protect));
     if (st != SEC_E_OK) {
         if (out != NULL) {

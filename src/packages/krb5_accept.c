@@ -105,7 +105,6 @@ void sspix_krb5_accepted_clear(struct sspix_krb5_accepted *r)
     free(r->server);
     free(r->out);
     sspix_krb5_native_keys_free(r->keys);
-    explicit_bzero(r->key, sizeof(r->key));
     memset(r, 0, sizeof(*r));
 }
 
@@ -125,34 +124,43 @@ int sspix_krb5_initial_token(const uint8_t *tok, size_t len, const uint8_t **ap_
     return sspix_reader_bytes(&inner, *ap_req_len, ap_req);
 }
 
+/* One DER tag and definite length at p[*o] (tag < 0x1f, len < 2^24). */
+static void put_tl(uint8_t *p, size_t *o, uint8_t tag, size_t len)
+{
+    p[(*o)++] = tag;
+    if (len < 0x80) {
+        p[(*o)++] = (uint8_t)len;
+        return;
+    }
+    size_t n = len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
+    p[(*o)++] = (uint8_t)(0x80u | n);
+    for (size_t k = n; k > 0; k--)
+        p[(*o)++] = (uint8_t)(len >> (8 * (k - 1)));
+}
+
+static size_t tl_len(size_t len)
+{
+    return 1u + (len < 0x80 ? 1u : len < 0x100 ? 2u : len < 0x10000 ? 3u : 4u) + len;
+}
+
 /* The AP-REP in an InitialContextToken-style frame (TOK_ID 02 00), as MIT frames its own. */
 static int frame_ap_rep(const krb5_data *rep, uint8_t **out, size_t *out_len)
 {
-    size_t inner = 2 + sizeof(oid_krb5) + 2 + rep->length;
-    size_t lenlen = inner < 0x80 ? 1 : inner < 0x100 ? 2 : inner < 0x10000 ? 3 : 4;
-    ENSURE(inner < 0x1000000, SSPIX_ERR_INVALID);
-    size_t total = 1 + lenlen + inner;
+    ENSURE(rep->length < 0x100000, SSPIX_ERR_INVALID);
+    size_t inner = tl_len(sizeof(oid_krb5)) + 2 + rep->length, total = tl_len(inner);
     uint8_t *p = malloc(total);
     ENSURE(p != NULL, SSPIX_ERR_NOMEM);
     size_t o = 0;
-    p[o++] = 0x60;
-    if (lenlen == 1) {
-        p[o++] = (uint8_t)inner;
-    } else {
-        p[o++] = (uint8_t)(0x80u | (lenlen - 1));
-        for (size_t k = lenlen - 1; k > 0; k--)
-            p[o++] = (uint8_t)(inner >> (8 * (k - 1)));
-    }
-    p[o++] = 0x06;
-    p[o++] = (uint8_t)sizeof(oid_krb5);
+    put_tl(p, &o, 0x60, inner);
+    put_tl(p, &o, 0x06, sizeof(oid_krb5));
     memcpy(p + o, oid_krb5, sizeof(oid_krb5));
     o += sizeof(oid_krb5);
     p[o++] = 0x02;
     p[o++] = 0x00;
     memcpy(p + o, rep->data, rep->length);
     *out = p;
-    *out_len = total;
-    return 0;
+    *out_len = o + rep->length;
+    return *out_len == total ? 0 : SSPIX_ERR_STATE;
 }
 
 static char *unparse(krb5_context k, krb5_const_principal p)
@@ -168,13 +176,15 @@ static char *unparse(krb5_context k, krb5_const_principal p)
 /* The GSS flags of a 0x8003 checksum MIT would take as it is, or -1 (decline). */
 static int64_t checksum_flags(const krb5_checksum *ck)
 {
+    sspix_reader r;
+    uint32_t cb_len, f;
+    const uint8_t *bnd;
     if (ck == NULL || ck->checksum_type != KG_CB_CKSUMTYPE || ck->length != KG_CB_FIXED)
         return -1; /* none, Samba's regular checksum, delegation or extensions: MIT's */
-    const uint8_t *b = ck->contents;
-    uint32_t cb_len = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-    if (cb_len != 16)
+    sspix_reader_init(&r, ck->contents, ck->length);
+    if (sspix_reader_u32le(&r, &cb_len) < 0 || cb_len != 16 || sspix_reader_bytes(&r, cb_len, &bnd) < 0 ||
+        sspix_reader_u32le(&r, &f) < 0)
         return -1;
-    uint32_t f = (uint32_t)b[20] | (uint32_t)b[21] << 8 | (uint32_t)b[22] << 16 | (uint32_t)b[23] << 24;
     /* No acceptor channel bindings (the caller declines those): the
      * client's Bnd is not checked, as MIT does not check it then. */
     f &= INITIATOR_FLAGS;
@@ -233,7 +243,6 @@ static int accept_locked(struct sspix_krb5_acceptor *a, const uint8_t *ap_req, s
         seq_send = seq_recv; /* as MIT: no AP-REP, no sequence number of our own */
     }
 
-    const krb5_keyblock *key = acc_subkey != NULL ? acc_subkey : subkey;
     struct sspix_krb5_native_keys *nk = calloc(1, sizeof(*nk));
     if ((res->keys = nk) == NULL || subkey->length > sizeof(nk->key[0]) ||
         (acc_subkey != NULL && acc_subkey->length > sizeof(nk->key[1])))
@@ -258,9 +267,6 @@ static int accept_locked(struct sspix_krb5_acceptor *a, const uint8_t *ap_req, s
     res->gss_flags = gss_flags;
     /* krb5_timestamp is unsigned on the wire and in MIT's arithmetic (ts2tt). */
     res->endtime = (int64_t)(uint32_t)ticket->enc_part2->times.endtime;
-    res->key_enctype = key->enctype;
-    memcpy(res->key, key->contents, key->length);
-    res->key_len = key->length;
     ok = 1;
 done:
     if (!ok)
@@ -277,25 +283,6 @@ done:
         krb5_free_ticket(k, ticket);
     krb5_auth_con_free(k, ac);
     return ok;
-}
-
-/* One DER tag and definite length at p[*o] (tag < 0x1f, len < 2^24). */
-static void put_tl(uint8_t *p, size_t *o, uint8_t tag, size_t len)
-{
-    p[(*o)++] = tag;
-    if (len < 0x80) {
-        p[(*o)++] = (uint8_t)len;
-        return;
-    }
-    size_t n = len < 0x100 ? 1 : len < 0x10000 ? 2 : 3;
-    p[(*o)++] = (uint8_t)(0x80u | n);
-    for (size_t k = n; k > 0; k--)
-        p[(*o)++] = (uint8_t)(len >> (8 * (k - 1)));
-}
-
-static size_t tl_len(size_t len)
-{
-    return 1u + (len < 0x80 ? 1u : len < 0x100 ? 2u : len < 0x10000 ? 3u : 4u) + len;
 }
 
 /*

@@ -72,9 +72,6 @@ struct sspix_krb5_accepted {
     uint8_t *out;          /* the AP-REP token (malloc), NULL without mutual authentication */
     size_t out_len;
     struct sspix_krb5_native_keys *keys; /* message protection's keys (malloc) */
-    int32_t key_enctype;                 /* SECPKG_ATTR_SESSION_KEY: the acceptor subkey, else the subkey */
-    uint8_t key[32];
-    size_t key_len;
 };
 
 /*

@@ -176,6 +176,15 @@ char *sspix_ntlm_user_name(const SEC_WINNT_AUTH_IDENTITY_A *ident)
 
 #define SSPIX_LOCAL_NAME_MAX 256u
 
+/* A local account name as the mapping gave it (n bytes), checked and copied into *out. */
+static SECURITY_STATUS local_account(const char *name, size_t n, char **out)
+{
+    if (n == 0 || n > SSPIX_LOCAL_NAME_MAX || memchr(name, '\0', n) || memchr(name, '/', n))
+        return sspix_fail(SEC_E_NO_IMPERSONATION, "the client's local name is empty, too long or not an account name");
+    *out = sspix_dup_bytes(name, n);
+    return *out ? SEC_E_OK : sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+}
+
 /* What gss_localname does for a krb5 name: krb5.conf's auth_to_local rules. */
 static SECURITY_STATUS native_local_name(const struct sspix_gss_ctx *c, char **out)
 {
@@ -195,11 +204,7 @@ static SECURITY_STATUS native_local_name(const struct sspix_gss_ctx *c, char **o
                           "%s maps to no local account: add an auth_to_local rule for it in "
                           "krb5.conf ([realms] REALM = { auth_to_local = ... })",
                           c->client_name);
-    size_t n = strlen(local);
-    if (n == 0 || n > SSPIX_LOCAL_NAME_MAX || memchr(local, '/', n))
-        return sspix_fail(SEC_E_NO_IMPERSONATION, "the client's local name is empty, too long or not an account name");
-    *out = sspix_dup_bytes(local, n);
-    return *out ? SEC_E_OK : sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    return local_account(local, strlen(local), out);
 }
 
 SECURITY_STATUS sspix_gss_local_name(void *p, char **out)
@@ -231,12 +236,7 @@ SECURITY_STATUS sspix_gss_local_name(void *p, char **out)
         return SEC_E_NO_IMPERSONATION;
     }
     gss_release_name(&minor, &src);
-    if (local.length == 0 || local.length > SSPIX_LOCAL_NAME_MAX || memchr(local.value, '\0', local.length) ||
-        memchr(local.value, '/', local.length)) {
-        gss_release_buffer(&minor, &local);
-        return sspix_fail(SEC_E_NO_IMPERSONATION, "the client's local name is empty, too long or not an account name");
-    }
-    *out = sspix_dup_bytes(local.value, local.length);
+    st = local_account(local.value, local.length, out);
     gss_release_buffer(&minor, &local);
-    return *out ? SEC_E_OK : sspix_fail(SEC_E_INSUFFICIENT_MEMORY, "out of memory");
+    return st;
 }
