@@ -304,6 +304,50 @@ static SECURITY_STATUS check_decrypt_layout(struct sspix_gss_ctx *c, gss_iov_buf
     return rc < 0 ? token_fail(rc, why) : SEC_E_OK;
 }
 
+/*
+ * MIT's RFC 1964 unwrap (RC4, DES3) strips the padding that the last
+ * decrypted byte names from its one DATA and one PADDING buffer, and asserts,
+ * aborting the process, when the PADDING buffer is longer than that padding
+ * (kg_fixup_padding_iov). So MIT is given such a PADDING buffer as DATA (its
+ * crypto and checksum treat both alike: one stream of bytes) and the strip is
+ * done here, bounded, once MIT has verified the message. Returns the index of
+ * the relabelled buffer, or -1 when MIT's own handling is safe (RFC 4121 on
+ * rfc4121.c, a STREAM, no or an empty PADDING, several DATA buffers, DCE
+ * style, where MIT strips nothing).
+ */
+static int pad_as_data(const struct sspix_gss_ctx *c, gss_iov_buffer_desc *iov, size_t n)
+{
+    struct iov_census k;
+    census(iov, n, &k);
+    if (c->r4 != NULL || (c->gss_flags & GSS_C_DCE_STYLE) || k.stream != 0 || k.data != 1 || k.padding != 1 ||
+        iov[k.padding_at].buffer.length == 0)
+        return -1;
+    iov[k.padding_at].type = GSS_IOV_BUFFER_TYPE_DATA;
+    return k.padding_at;
+}
+
+/* What kg_fixup_padding_iov does for a well-formed layout, refusing the one it cannot take. */
+static SECURITY_STATUS strip_padding(struct sspix_gss_ctx *c, gss_iov_buffer_desc *iov, size_t n, int pad_at)
+{
+    gss_iov_buffer_desc *pad = &iov[pad_at], *data = NULL;
+    pad->type = GSS_IOV_BUFFER_TYPE_PADDING;
+    for (size_t i = 0; i < n; i++)
+        if (iov[i].type == GSS_IOV_BUFFER_TYPE_DATA)
+            data = &iov[i];
+    size_t plen = pad->buffer.length, padlength = ((const uint8_t *)pad->buffer.value)[plen - 1];
+    if (data == NULL || padlength == 0 || data->buffer.length + plen < padlength)
+        return sspix_krb5_call_fail(c, "DecryptMessage", GSS_S_DEFECTIVE_TOKEN, (OM_uint32)KRB5_BAD_MSIZE, 1);
+    if (padlength < plen)
+        return sspix_fail(SEC_E_INVALID_PARAMETER,
+                          "DecryptMessage: the SECBUFFER_PADDING has %zu bytes but the message's padding is %zu: "
+                          "pass the bytes before the padding in SECBUFFER_DATA",
+                          plen, padlength);
+    data->buffer.length -= padlength - plen;
+    pad->buffer.length = 0;
+    pad->buffer.value = NULL;
+    return SEC_E_OK;
+}
+
 static SECURITY_STATUS protect_decrypt(struct sspix_gss_ctx *c, PSecBufferDesc msg, ULONG *qop)
 {
     gss_iov_buffer_desc iov[SSPIX_MAX_IOV];
@@ -315,10 +359,13 @@ static SECURITY_STATUS protect_decrypt(struct sspix_gss_ctx *c, PSecBufferDesc m
 
     SEC_GUARD(map_iov(msg, iov, map, &n, 0));
     SEC_GUARD(check_decrypt_layout(c, iov, map, &n));
+    int pad_at = pad_as_data(c, iov, n);
     major = sspix_krb5_unwrap_iov(c, &minor, &conf, &qop_state, iov, n);
     if (sspix_gss_failed(major)) {
         return sspix_krb5_call_fail(c, "DecryptMessage", major, minor, 1);
     }
+    if (pad_at >= 0)
+        SEC_GUARD(strip_padding(c, iov, n, pad_at));
     for (size_t i = 0; i < n; i++) {
         if (map[i] < 0)
             continue;

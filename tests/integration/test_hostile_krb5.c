@@ -311,7 +311,27 @@ static void run_rc4(void)
         CHECK_EQ_INT(b3[2].cbBuffer, 1);
         CHECK_SEC(t->DecryptMessage(peer, &d3, 0, &qop), SEC_E_OK);
         CHECK(b3[1].cbBuffer == 8 && memcmp(b3[1].pvBuffer, "greeting", 8) == 0);
+        CHECK_EQ_INT(b3[2].cbBuffer, 0);
         CHECK_EQ_INT(qop, 0);
+        /* A SECBUFFER_PADDING longer than the message's padding (the last two
+         * data bytes and the pad byte): refused, where MIT's unwrap would
+         * abort the process on an assertion. */
+        b3[0].cbBuffer = sizeof(tok);
+        b3[1].cbBuffer = 8;
+        b3[1].pvBuffer = data;
+        b3[2].cbBuffer = 1;
+        b3[2].pvBuffer = pad;
+        memcpy(data, "greeting", 8);
+        CHECK_SEC(t->EncryptMessage(me, 0, &d3, 0), SEC_E_OK);
+        unsigned char body[9];
+        memcpy(body, data, 8);
+        body[8] = pad[0];
+        b3[1].cbBuffer = 6;
+        b3[1].pvBuffer = body;
+        b3[2].cbBuffer = 3;
+        b3[2].pvBuffer = body + 6;
+        CHECK_SEC(t->DecryptMessage(peer, &d3, 0, &qop), SEC_E_INVALID_PARAMETER);
+        CHECK_MSG("SECBUFFER_PADDING has 3 bytes but the message's padding is 1");
         unsigned char stream[512];
         ULONG n = seal(me, 0, "greeting", stream, &p.sizes);
         CHECK_EQ_INT(stream[0], 0x60);
